@@ -1,0 +1,53 @@
+"""Maps every exception to the contract's single JSON error shape."""
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions
+from rest_framework.exceptions import ErrorDetail
+
+from .exceptions import ApplicationError
+
+try:  # the pool is optional; its timeout means "no database right now"
+    from psycopg_pool import PoolTimeout
+except ImportError:  # pragma: no cover
+    PoolTimeout = OperationalError
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The change conflicts with the current state."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
+def application_error_to_api_exception(
+    exc: ApplicationError,
+) -> exceptions.APIException:
+    api_exc = Conflict()
+    api_exc.status_code = exc.status_code
+    api_exc.detail = [ErrorDetail(message, code=code) for code, message in exc.errors]
+    return api_exc
+
+
+class StoreExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, ApplicationError):
+            return application_error_to_api_exception(exc)
+        if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+            return ServiceUnavailable()
+        if isinstance(exc, DatabaseError) and _is_connection_error(exc):
+            return ServiceUnavailable()
+        return super().convert_known_exceptions(exc)
+
+
+def _is_connection_error(exc: DatabaseError) -> bool:
+    cause = exc.__cause__
+    return cause is not None and type(cause).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+    }

@@ -1,0 +1,46 @@
+"""Cross-cutting request handling: request ids and early input checks."""
+
+import re
+import uuid
+
+from .logging import request_id_var
+from .views import error_response
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Take ``X-Request-ID`` when it is sane, else make one; echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RejectNulInQueryMiddleware:
+    """Answer 400 to query parameters holding NUL, which PostgreSQL refuses."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return error_response(
+                    400,
+                    "client_error",
+                    "parse_error",
+                    "Query parameters must not contain NUL characters.",
+                )
+        return self.get_response(request)

@@ -1,0 +1,264 @@
+"""Settings shared by every environment; the environment modules adjust them."""
+
+import os
+import sys
+from pathlib import Path
+
+import environ
+
+import store_project
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A local .env file is read when present; real environments set variables.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env("DJANGO_ENV", default="dev")
+APP_VERSION = env("APP_VERSION", default=store_project.__version__)
+
+
+def require(name: str) -> str:
+    """Return a required variable, or stop start-up with one line naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        sys.exit(
+            f"Missing required environment variable {name} "
+            f"(DJANGO_ENV={DJANGO_ENV}); set it and start again."
+        )
+    return value
+
+
+DEBUG = False
+SECRET_KEY = "insecure-dev-only-key-never-used-outside-dev"
+ALLOWED_HOSTS: list[str] = []
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_standardized_errors",
+    "store_project",
+    "catalog",
+    "customers",
+    "staff",
+    "sales",
+]
+
+MIDDLEWARE = [
+    "store_project.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "store_project.middleware.RejectNulInQueryMiddleware",
+]
+
+ROOT_URLCONF = "store_project.urls"
+WSGI_APPLICATION = "store_project.wsgi.application"
+ASGI_APPLICATION = "store_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+# --- Database -------------------------------------------------------------
+
+
+def database_config(url: str) -> dict:
+    """Turn a ``DATABASE_URL`` into Django's settings, with our connection rules.
+
+    PostgreSQL gets a connect timeout (so ``/health/db`` answers within 3 s
+    when the server is unreachable), a statement timeout, and either Django's
+    built-in psycopg pool (``DB_POOL=true``, sized by ``DB_POOL_MIN_SIZE`` /
+    ``DB_POOL_MAX_SIZE``) or persistent connections (``DB_CONN_MAX_AGE``).
+    SQLite takes ``BEGIN IMMEDIATE`` so two writers never deadlock on upgrade.
+    """
+    config = env.db_url_config(url)
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 2))
+        statement_timeout = env.int("DB_STATEMENT_TIMEOUT_MS", 30_000)
+        options.setdefault("options", f"-c statement_timeout={statement_timeout}")
+        if env.bool("DB_POOL", default=False):
+            options["pool"] = {
+                "min_size": env.int("DB_POOL_MIN_SIZE", 2),
+                "max_size": env.int("DB_POOL_MAX_SIZE", 10),
+                "timeout": env.float("DB_POOL_TIMEOUT", 2.0),
+            }
+            config["CONN_MAX_AGE"] = 0
+        else:
+            config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", 60)
+            config["CONN_HEALTH_CHECKS"] = True
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+    return config
+
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+STORE_CURRENCY = env("STORE_CURRENCY", default="CAD")
+
+# --- API --------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes anonymous calls 401.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "store_project.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "store_project.api.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "store_project.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("THROTTLE_LOGIN", default="10/min"),
+        "user": env("THROTTLE_USER", default="6000/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "store_project.api.errors.StoreExceptionHandler",
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "409",
+        "415",
+        "422",
+        "429",
+        "500",
+        "503",
+    ],
+}
+
+DOCS_ENABLED = True
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Store Management API",
+    "DESCRIPTION": (
+        "Back-office API of the store: catalog, stock ledger, clients, staff and "
+        "orders. Every error answers in one JSON shape "
+        "(`type`, `errors[code, detail, attr]`)."
+    ),
+    "VERSION": APP_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The browsable API accepts forms too; the documented contract is JSON.
+    "PARSER_WHITELIST": ["store_project.api.parsers.StrictJSONParser"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+        for name in [
+            "ValidationErrorEnum",
+            "ClientErrorEnum",
+            "ServerErrorEnum",
+            *(
+                f"ErrorCode{code}Enum"
+                for code in (401, 403, 404, 405, 406, 415, 429, 500)
+            ),
+        ]
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+    ],
+}
+
+# --- Logging ------------------------------------------------------------------
+
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = "text"  # "json" in staging/prod
+
+
+def logging_config(fmt: str, level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "store_project.logging.RequestIdFilter"}},
+        "formatters": {
+            "json": {"()": "store_project.logging.JsonFormatter"},
+            "text": {
+                "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] "
+                "%(message)s",
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": fmt,
+                "filters": ["request_id"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "INFO"},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

@@ -1,0 +1,5 @@
+"""Staging: production-shaped; the API docs stay public."""
+
+from .production import *
+
+DOCS_ENABLED = True

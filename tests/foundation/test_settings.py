@@ -1,0 +1,86 @@
+"""Settings refuse to start without what production needs, in one clear line."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_VALUES = {
+    "SECRET_KEY": "k8#Vq2!pZr7@Lm4$Wn9^Tx3&Yb6*Hc1(Jd5)Fg0-Se8+Ua2=Oi7",
+    "ALLOWED_HOSTS": "store.example.com",
+    "DATABASE_URL": "postgres://store:secret@db.example.com:5432/store",
+}
+
+
+def run_manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {*PROD_VALUES, "DJANGO_SETTINGS_MODULE", "DJANGO_ENV"}
+    }
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "store_project.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+@pytest.mark.parametrize("missing", sorted(PROD_VALUES))
+def test_production_settings_refuse_to_start_without_required_variable(
+    environment, missing
+):
+    values = {k: v for k, v in PROD_VALUES.items() if k != missing}
+    result = run_manage({"DJANGO_ENV": environment, **values}, "check")
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"Missing required environment variable {missing} "
+        f"(DJANGO_ENV={environment}); set it and start again."
+    ]
+
+
+def test_unknown_environment_is_refused_in_one_line():
+    result = run_manage({"DJANGO_ENV": "production-ish"}, "check")
+
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "DJANGO_ENV must be one of dev, staging, prod" in result.stderr
+
+
+def test_prod_settings_pass_the_deploy_checks_without_warnings():
+    result = run_manage(
+        {"DJANGO_ENV": "prod", **PROD_VALUES},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_dev_settings_default_to_sqlite_in_the_project_folder():
+    result = run_manage(
+        {"DJANGO_ENV": "dev"},
+        "shell",
+        "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(settings.DEBUG, d['ENGINE'], d['NAME'])",
+    )
+
+    assert result.returncode == 0, result.stderr
+    debug, engine, name = result.stdout.strip().splitlines()[-1].split()
+    assert debug == "True"
+    assert engine == "django.db.backends.sqlite3"
+    assert Path(name) == ROOT / "db.sqlite3"
