@@ -1,5 +1,16 @@
 """Routes of ``/api/v1/``: every app's viewsets on one router."""
 
+from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
+from customers.views import ClientViewSet
+from sales.views import OrderViewSet
+from staff.views import EmployeeViewSet
 from store_project.api.router import router
+
+router.register("categories", CategoryViewSet, basename="category")
+router.register("products", ProductViewSet, basename="product")
+router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
+router.register("clients", ClientViewSet, basename="client")
+router.register("employees", EmployeeViewSet, basename="employee")
+router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = router.urls

@@ -28,9 +28,14 @@ class ServiceUnavailable(exceptions.APIException):
 def application_error_to_api_exception(
     exc: ApplicationError,
 ) -> exceptions.APIException:
+    details = [ErrorDetail(message, code=code) for code, message in exc.errors]
+    if exc.status_code == 400:
+        return exceptions.ValidationError(
+            {exc.field: details} if exc.field else details
+        )
     api_exc = Conflict()
     api_exc.status_code = exc.status_code
-    api_exc.detail = [ErrorDetail(message, code=code) for code, message in exc.errors]
+    api_exc.detail = {exc.field: details} if exc.field else details
     return api_exc
 
 

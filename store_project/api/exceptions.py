@@ -10,6 +10,7 @@ class ApplicationError(Exception):
 
     ``errors`` holds ``(code, message)`` pairs so that one refusal can name
     every failing item at once (each becomes one entry of the error body).
+    ``field`` names the input field at fault, when there is one.
     """
 
     status_code = 409
@@ -21,10 +22,19 @@ class ApplicationError(Exception):
         *,
         code: str | None = None,
         errors: Iterable[tuple[str, str]] | None = None,
+        field: str | None = None,
     ):
         self.code = code or self.default_code
         self.errors = list(errors) if errors else [(self.code, message or "")]
+        self.field = field
         super().__init__(message or "; ".join(m for _, m in self.errors))
+
+
+class InvalidInput(ApplicationError):
+    """Input that only the database could judge (a duplicate, an overflow)."""
+
+    status_code = 400
+    default_code = "invalid"
 
 
 class ProtectedObjectError(ApplicationError):

@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["store_project.api.permissions.RolePermission"],
     "DEFAULT_PARSER_CLASSES": [
         "store_project.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",

@@ -1,0 +1,97 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from .models import MAX_INT, Category, Product, StockMovement
+from .services import ADJUSTMENT_REASONS
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    product_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "product_count"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99999999.99"),
+    )
+    stock = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_INT,
+        required=False,
+        default=0,
+        help_text="Opening stock on create; read-only afterwards (ignored on "
+        "update): stock changes through orders and stock adjustments only.",
+    )
+    reorder_level = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, required=False, default=0
+    )
+    is_low_stock = serializers.BooleanField(read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "unit_price",
+            "stock",
+            "reorder_level",
+            "is_low_stock",
+            "category",
+            "category_name",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(
+        min_value=-MAX_INT,
+        max_value=MAX_INT,
+        help_text="Signed change of stock, not zero.",
+    )
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS]
+    )
+    note = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+
+    def validate_quantity(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError("The quantity must not be zero.")
+        return value
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "product",
+            "quantity",
+            "reason",
+            "order",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields

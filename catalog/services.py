@@ -1,0 +1,223 @@
+"""Every write to the catalog and the stock ledger goes through here."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, ProtectedError
+from django.utils import timezone
+
+from store_project.api.exceptions import InvalidInput, ProtectedObjectError
+from store_project.db import unique_violations_as_invalid_input
+
+from .exceptions import InsufficientStock
+from .models import MAX_INT, Category, Product, StockMovement
+
+Reason = StockMovement.Reason
+ADJUSTMENT_REASONS = (Reason.RESTOCK, Reason.CORRECTION, Reason.DAMAGE, Reason.RETURN)
+
+_CATEGORY_UNIQUE = {
+    "catalog_category_name_ci_unique": (
+        "name",
+        "A category with this name already exists (names ignore case).",
+    )
+}
+_PRODUCT_UNIQUE = {
+    "catalog_product_sku_ci_unique": (
+        "sku",
+        "A product with this SKU already exists (SKUs ignore case).",
+    )
+}
+PRODUCT_EDITABLE_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "unit_price",
+    "reorder_level",
+    "is_active",
+    "category",
+)
+
+
+# --- Categories ----------------------------------------------------------------
+
+
+def category_create(*, name: str) -> Category:
+    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+        return Category.objects.create(name=name)
+
+
+def category_update(*, category: Category, name: str) -> Category:
+    category.name = name
+    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+        category.save(update_fields=["name"])
+    return category
+
+
+def category_delete(*, category: Category) -> None:
+    try:
+        with transaction.atomic():
+            category.delete()
+    except ProtectedError as exc:
+        raise ProtectedObjectError(
+            f"Category {category.name!r} still has products; move them to another "
+            "category or delete them first."
+        ) from exc
+
+
+# --- Products ------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_create(
+    *,
+    category: Category,
+    name: str,
+    unit_price: Decimal,
+    stock: int = 0,
+    sku: str | None = None,
+    description: str = "",
+    reorder_level: int = 0,
+    is_active: bool = True,
+    by: AbstractBaseUser | None = None,
+) -> Product:
+    """Create a product; its opening stock is the ledger's ``initial`` movement."""
+    with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
+        product = Product.objects.create(
+            category=category,
+            name=name,
+            unit_price=unit_price,
+            stock=stock,
+            sku=sku or None,
+            description=description,
+            reorder_level=reorder_level,
+            is_active=is_active,
+        )
+    if stock:
+        StockMovement.objects.create(
+            product=product,
+            quantity=stock,
+            reason=Reason.INITIAL,
+            created_by=_user_or_none(by),
+        )
+    return product
+
+
+def product_update(*, product: Product, **changes) -> Product:
+    """Change a product's description fields. Stock is not among them."""
+    unknown = set(changes) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable through product_update: {sorted(unknown)}")
+    if "sku" in changes:
+        changes["sku"] = changes["sku"] or None
+    for field, value in changes.items():
+        setattr(product, field, value)
+    with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
+        product.save(update_fields=[*changes, "updated_at"])
+    return product
+
+
+def product_delete(*, product: Product) -> None:
+    """Delete a product on no order, with its stock movements."""
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError as exc:
+        raise ProtectedObjectError(
+            f"Product {product.name!r} appears on orders and cannot be deleted; "
+            "deactivate it instead (is_active=false)."
+        ) from exc
+
+
+# --- Stock ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_apply(
+    *,
+    changes: Mapping[int, int],
+    reason: str,
+    by: AbstractBaseUser | None = None,
+    order_id: int | None = None,
+    note: str = "",
+) -> dict[int, int]:
+    """Change the stock of several products at once, all or nothing.
+
+    ``changes`` maps product ids to signed quantities. Every product is
+    checked before anything is written; if any would go below zero, one
+    ``InsufficientStock`` names each short product. Returns the new stock
+    by product id. Each change is written to the ledger in the same
+    transaction, so stock always equals the sum of movements.
+    """
+    changes = {pk: qty for pk, qty in changes.items() if qty}
+    if not changes:
+        return {}
+    # Lock in primary-key order: any two transactions touching the same
+    # products take the locks in the same order, so they cannot deadlock.
+    products = list(
+        Product.objects.select_for_update(of=("self",))
+        .filter(pk__in=changes)
+        .order_by("pk")
+        .values_list("pk", "name", "stock")
+    )
+    if len(products) != len(changes):
+        missing = sorted(set(changes) - {pk for pk, _, _ in products})
+        raise Product.DoesNotExist(f"No products with ids {missing}")
+    shortages = [
+        {"product": pk, "name": name, "requested": -changes[pk], "available": stock}
+        for pk, name, stock in products
+        if stock + changes[pk] < 0
+    ]
+    if shortages:
+        raise InsufficientStock(shortages)
+    too_much = [name for pk, name, stock in products if stock + changes[pk] > MAX_INT]
+    if too_much:
+        raise InvalidInput(
+            f"Stock cannot exceed {MAX_INT} units ({', '.join(too_much)}).",
+            code="max_value",
+            field="quantity",
+        )
+    now = timezone.now()
+    for pk, _, _ in products:
+        Product.objects.filter(pk=pk).update(
+            stock=F("stock") + changes[pk], updated_at=now
+        )
+    user = _user_or_none(by)
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            product_id=pk,
+            quantity=changes[pk],
+            reason=reason,
+            order_id=order_id,
+            note=note,
+            created_by=user,
+            created_at=now,
+        )
+        for pk, _, _ in products
+    )
+    return {pk: stock + changes[pk] for pk, _, stock in products}
+
+
+def stock_adjust(
+    *,
+    product: Product,
+    quantity: int,
+    reason: str,
+    note: str = "",
+    by: AbstractBaseUser | None = None,
+) -> Product:
+    """A manual stock change (restock, correction, damage, return)."""
+    if reason not in ADJUSTMENT_REASONS:
+        raise InvalidInput(
+            f"{reason!r} is not a stock adjustment reason.", field="reason"
+        )
+    if not quantity:
+        raise InvalidInput("The quantity must not be zero.", field="quantity")
+    stock_apply(changes={product.pk: quantity}, reason=reason, note=note, by=by)
+    product.refresh_from_db()
+    return product
+
+
+def _user_or_none(user: AbstractBaseUser | None):
+    return user if user is not None and user.is_authenticated else None

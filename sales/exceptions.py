@@ -1,0 +1,13 @@
+from store_project.api.exceptions import ApplicationError
+
+
+class IllegalTransition(ApplicationError):
+    default_code = "invalid_transition"
+
+
+class OrderNotEditable(ApplicationError):
+    default_code = "order_not_editable"
+
+
+class EmptyOrder(ApplicationError):
+    default_code = "order_empty"

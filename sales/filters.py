@@ -1,0 +1,17 @@
+import django_filters
+
+from store_project.api.filters import StrictIntegerFilter, UtcDateTimeFilter
+
+from .models import Order, OrderStatus
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    client = StrictIntegerFilter(field_name="client_id")
+    employee = StrictIntegerFilter(field_name="employee_id")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = Order
+        fields = ["status", "client", "employee", "created_after", "created_before"]

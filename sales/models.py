@@ -1,0 +1,160 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Product
+from customers.models import Client
+from staff.models import Employee
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CONFIRMED = "confirmed", "Confirmed"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The largest amount a Decimal(12, 2) column holds.
+MAX_TOTAL = Decimal("9999999999.99")
+
+
+def _stamped_when(field: str, *statuses: str) -> Q:
+    """``field`` is set exactly when the status is one of ``statuses``."""
+    return Q(status__in=statuses, **{f"{field}__isnull": False}) | (
+        ~Q(status__in=statuses) & Q(**{f"{field}__isnull": True})
+    )
+
+
+class Order(models.Model):
+    Status = OrderStatus
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders")
+    employee = models.ForeignKey(
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        help_text="The employee who sold the order.",
+    )
+    # Moved only by sales.services.order_transition.
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT
+    )
+    total_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["total_amount"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values),
+                name="sales_order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="sales_order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=_stamped_when("shipped_at", "shipped", "delivered"),
+                name="sales_order_shipped_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=_stamped_when("delivered_at", "delivered"),
+                name="sales_order_delivered_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=_stamped_when("cancelled_at", "cancelled"),
+                name="sales_order_cancelled_at_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["confirmed", "shipped", "delivered"])
+                | Q(confirmed_at__isnull=False),
+                name="sales_order_confirmed_at_matches_status",
+            ),
+        ]
+        permissions = [
+            ("confirm_order", "Can confirm an order"),
+            ("cancel_order", "Can cancel an order"),
+            ("ship_order", "Can mark an order shipped"),
+            ("deliver_order", "Can mark an order delivered"),
+            ("view_reports", "Can view sales reports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == OrderStatus.DRAFT
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.IntegerField()
+    # The product's price when the line was written; never follows later changes.
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "product"], name="sales_orderline_product_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="sales_orderline_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gt=0), name="sales_orderline_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+class OrderStatusChange(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")),
+                name="sales_orderstatuschange_changes_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,115 @@
+from collections import Counter
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from catalog.models import MAX_INT, Product
+from customers.models import Client
+from staff.models import Employee
+
+from .models import Order, OrderLine, OrderStatusChange
+from .services import LineSpec
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    line_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True
+    )
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "line_total",
+        ]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "client",
+            "employee",
+            "status",
+            "lines",
+            "total_amount",
+            "created_at",
+            "confirmed_at",
+            "shipped_at",
+            "delivered_at",
+            "cancelled_at",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+
+    def validate(self, attrs):
+        # A partial update makes nested fields optional; a line never is.
+        missing = {"product", "quantity"} - set(attrs)
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    name: [ErrorDetail("This field is required.", code="required")]
+                    for name in sorted(missing)
+                }
+            )
+        return attrs
+
+
+class OrderWriteSerializer(serializers.Serializer):
+    """Create or change a draft: the lines given replace the old ones."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    employee = serializers.PrimaryKeyRelatedField(
+        queryset=Employee.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Defaults to the employee linked to the requesting user.",
+    )
+    lines = OrderLineInputSerializer(many=True, required=False, max_length=500)
+    notes = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
+
+    def validate_lines(self, lines: list[dict]) -> list[LineSpec]:
+        ids = [line["product"] for line in lines]
+        products = Product.objects.in_bulk(set(ids))
+        seen = Counter(ids)
+        errors = []
+        for line in lines:
+            product_id = line["product"]
+            if product_id not in products:
+                errors.append(
+                    {"product": [f'Invalid pk "{product_id}" - object does not exist.']}
+                )
+            elif seen[product_id] > 1:
+                errors.append(
+                    {"product": ["The same product appears on two lines of the order."]}
+                )
+            else:
+                errors.append({})
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return [LineSpec(products[line["product"]], line["quantity"]) for line in lines]
+
+
+class OrderStatusChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = OrderStatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by"]
+        read_only_fields = fields

@@ -1,0 +1,218 @@
+"""Orders: drafts and their lines, and the one state machine that moves them."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Product, StockMovement
+from catalog.selectors import stock_moved_for_order
+from catalog.services import stock_apply
+from customers.models import Client
+from staff.models import Employee
+from store_project.api.exceptions import InvalidInput
+from store_project.db import unique_violations_as_invalid_input
+
+from .exceptions import EmptyOrder, IllegalTransition, OrderNotEditable
+from .models import MAX_TOTAL, Order, OrderLine, OrderStatus, OrderStatusChange
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    product: Product
+    quantity: int
+
+
+_LINE_UNIQUE = {
+    "sales_orderline_product_once": (
+        "lines",
+        "The same product appears on two lines; put the quantity on one line.",
+    )
+}
+
+
+# --- Drafts --------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_create(
+    *,
+    client: Client,
+    employee: Employee | None = None,
+    lines: Iterable[LineSpec] = (),
+    notes: str = "",
+) -> Order:
+    """Create a draft order; each line takes the product's current price."""
+    order = Order.objects.create(client=client, employee=employee, notes=notes)
+    _write_lines(order, list(lines))
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *,
+    order: Order,
+    lines: Iterable[LineSpec] | None = None,
+    **changes,
+) -> Order:
+    """Change a draft; ``lines``, when given, replace all the old lines."""
+    order = _lock_draft(order, "edited")
+    unknown = set(changes) - {"client", "employee", "notes"}
+    if unknown:
+        raise TypeError(f"Not editable through order_update: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(order, field, value)
+    order.save(update_fields=[*changes, "updated_at"])
+    if lines is not None:
+        order.lines.all().delete()
+        _write_lines(order, list(lines))
+    return order
+
+
+@transaction.atomic
+def order_delete(*, order: Order) -> None:
+    _lock_draft(order, "deleted").delete()
+
+
+def _lock_draft(order: Order, verb: str) -> Order:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if not locked.is_draft:
+        raise OrderNotEditable(
+            f"Order #{locked.pk} is {locked.status} and can no longer be {verb}; "
+            "only draft orders can."
+        )
+    return locked
+
+
+def _write_lines(order: Order, lines: list[LineSpec]) -> None:
+    inactive = [line.product for line in lines if not line.product.is_active]
+    if inactive:
+        raise InvalidInput(
+            errors=[
+                ("inactive_product", f"Product {p.name!r} (id {p.pk}) is not for sale.")
+                for p in inactive
+            ],
+            field="lines",
+        )
+    rows = [
+        OrderLine(
+            order=order,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.product.unit_price,
+        )
+        for line in lines
+    ]
+    total = sum((row.line_total for row in rows), Decimal("0.00"))
+    if total > MAX_TOTAL:
+        raise InvalidInput(
+            f"The order total would exceed {MAX_TOTAL}.",
+            code="max_value",
+            field="lines",
+        )
+    with unique_violations_as_invalid_input(_LINE_UNIQUE):
+        OrderLine.objects.bulk_create(rows)
+    order.total_amount = total
+    order.save(update_fields=["total_amount", "updated_at"])
+
+
+# --- The state machine ---------------------------------------------------------
+
+
+def _take_stock(order: Order, by: AbstractBaseUser | None) -> None:
+    lines = list(order.lines.values_list("product_id", "quantity"))
+    if not lines:
+        raise EmptyOrder(
+            f"Order #{order.pk} has no lines; add lines before confirming."
+        )
+    stock_apply(
+        changes={product_id: -quantity for product_id, quantity in lines},
+        reason=StockMovement.Reason.SALE,
+        order_id=order.pk,
+        by=by,
+    )
+
+
+def _give_stock_back(order: Order, by: AbstractBaseUser | None) -> None:
+    """Return exactly what the ledger says this order took (nothing for a draft)."""
+    taken = stock_moved_for_order(order_id=order.pk)
+    stock_apply(
+        changes={product_id: -moved for product_id, moved in taken.items()},
+        reason=StockMovement.Reason.CANCELLATION,
+        order_id=order.pk,
+        by=by,
+    )
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    stamp: str
+    effect: Callable[[Order, AbstractBaseUser | None], None] | None = None
+
+
+S = OrderStatus
+TRANSITIONS: dict[str, Transition] = {
+    "confirm": Transition(
+        frozenset({S.DRAFT}), S.CONFIRMED, "confirmed_at", _take_stock
+    ),
+    "ship": Transition(frozenset({S.CONFIRMED}), S.SHIPPED, "shipped_at"),
+    "deliver": Transition(frozenset({S.SHIPPED}), S.DELIVERED, "delivered_at"),
+    "cancel": Transition(
+        frozenset({S.DRAFT, S.CONFIRMED}), S.CANCELLED, "cancelled_at", _give_stock_back
+    ),
+}
+
+
+@transaction.atomic
+def order_transition(
+    *, order: Order, action: str, by: AbstractBaseUser | None = None
+) -> Order:
+    """Apply one of ``TRANSITIONS`` with its side effects, all or nothing.
+
+    The order row is locked first (so two requests cannot move one order
+    twice), then the effect locks products in primary-key order.
+    """
+    transition = TRANSITIONS[action]
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in transition.sources:
+        allowed = " or ".join(sorted(transition.sources))
+        raise IllegalTransition(
+            f"Cannot {action} order #{order.pk}: it is {order.status}; "
+            f"only {allowed} orders can be {transition.target}."
+        )
+    if transition.effect is not None:
+        transition.effect(order, by)
+    now = timezone.now()
+    previous = order.status
+    order.status = transition.target
+    setattr(order, transition.stamp, now)
+    order.save(update_fields=["status", transition.stamp, "updated_at"])
+    OrderStatusChange.objects.create(
+        order=order,
+        from_status=previous,
+        to_status=order.status,
+        changed_at=now,
+        changed_by=by if by is not None and by.is_authenticated else None,
+    )
+    return order
+
+
+def order_confirm(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
+    return order_transition(order=order, action="confirm", by=by)
+
+
+def order_ship(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
+    return order_transition(order=order, action="ship", by=by)
+
+
+def order_deliver(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
+    return order_transition(order=order, action="deliver", by=by)
+
+
+def order_cancel(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
+    return order_transition(order=order, action="cancel", by=by)

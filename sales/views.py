@@ -1,0 +1,114 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from store_project.api.viewsets import ServiceModelViewSet
+
+from . import services
+from .filters import OrderFilter
+from .models import Order, OrderLine
+from .serializers import (
+    OrderSerializer,
+    OrderStatusChangeSerializer,
+    OrderWriteSerializer,
+)
+
+_WRITE = {"request": OrderWriteSerializer}
+
+
+@extend_schema_view(
+    create=extend_schema(**_WRITE, responses={201: OrderSerializer}),
+    update=extend_schema(**_WRITE, responses={200: OrderSerializer}),
+    partial_update=extend_schema(**_WRITE, responses={200: OrderSerializer}),
+)
+class OrderViewSet(ServiceModelViewSet):
+    filterset_class = OrderFilter
+    search_fields = ["notes", "client__name", "client__email"]
+    ordering_fields = ["created_at", "total_amount"]
+    action_permissions = {
+        "confirm": ["sales.confirm_order"],
+        "cancel": ["sales.cancel_order"],
+        "ship": ["sales.ship_order"],
+        "deliver": ["sales.deliver_order"],
+        "history": ["sales.view_order"],
+    }
+
+    def get_queryset(self):
+        lines = OrderLine.objects.select_related("product").only(
+            "id", "order_id", "product_id", "product__name", "quantity", "unit_price"
+        )
+        return Order.objects.prefetch_related(Prefetch("lines", queryset=lines))
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"}:
+            return OrderWriteSerializer
+        return OrderSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "employee" not in data:
+            data["employee"] = getattr(request.user, "employee", None)
+        order = services.order_create(**data)
+        return Response(self._read(order), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        order = self.get_object()
+        serializer = self.get_serializer(order, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_update(order=order, **serializer.validated_data)
+        return Response(self._read(order))
+
+    def delete_object(self, instance):
+        services.order_delete(order=instance)
+
+    def _read(self, order: Order) -> dict:
+        return OrderSerializer(self.get_queryset().get(pk=order.pk)).data
+
+    def _transition(self, name: str) -> Response:
+        order = services.order_transition(
+            order=self.get_object(), action=name, by=self.request.user
+        )
+        return Response(self._read(order))
+
+    _ACTION_SCHEMA = {
+        "request": None,
+        "responses": {200: OrderSerializer},
+    }
+
+    @extend_schema(**_ACTION_SCHEMA, summary="Confirm a draft: takes the stock")
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._transition("confirm")
+
+    @extend_schema(**_ACTION_SCHEMA, summary="Ship a confirmed order")
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return self._transition("ship")
+
+    @extend_schema(**_ACTION_SCHEMA, summary="Mark a shipped order delivered")
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        return self._transition("deliver")
+
+    @extend_schema(
+        **_ACTION_SCHEMA,
+        summary="Cancel a draft or confirmed order; a confirmed one gives stock back",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition("cancel")
+
+    @extend_schema(
+        responses={200: OpenApiResponse(OrderStatusChangeSerializer(many=True))},
+        summary="The order's status changes, oldest first",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        order = self.get_object()
+        changes = order.history.select_related("changed_by")
+        return Response(OrderStatusChangeSerializer(changes, many=True).data)

@@ -1,0 +1,32 @@
+"""A ModelViewSet whose writes go through the app's services."""
+
+from rest_framework import viewsets
+
+
+class ServiceModelViewSet(viewsets.ModelViewSet):
+    """CRUD where create, update and delete call service functions.
+
+    Subclasses implement ``create_object(data)``, ``update_object(instance,
+    data)`` and ``delete_object(instance)``. The written object is read back
+    through ``get_queryset()`` so annotations and related names are present.
+    """
+
+    def create_object(self, data: dict):
+        raise NotImplementedError
+
+    def update_object(self, instance, data: dict):
+        raise NotImplementedError
+
+    def delete_object(self, instance) -> None:
+        raise NotImplementedError
+
+    def perform_create(self, serializer):
+        obj = self.create_object(serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=obj.pk)
+
+    def perform_update(self, serializer):
+        obj = self.update_object(serializer.instance, serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=obj.pk)
+
+    def perform_destroy(self, instance):
+        self.delete_object(instance)
