@@ -44,6 +44,7 @@ class ProductViewSet(ServiceModelViewSet):
     search_fields = ["name", "sku", "description"]
     ordering_fields = ["name", "unit_price", "stock", "created_at"]
     action_permissions = {"adjust_stock": ["catalog.adjust_stock"]}
+    conflict_actions = ("adjust_stock",)
 
     def get_queryset(self):
         return Product.objects.select_related("category")

@@ -34,6 +34,14 @@ class OrderViewSet(ServiceModelViewSet):
         "deliver": ["sales.deliver_order"],
         "history": ["sales.view_order"],
     }
+    conflict_actions = (
+        "update",
+        "partial_update",
+        "confirm",
+        "ship",
+        "deliver",
+        "cancel",
+    )
 
     def get_queryset(self):
         lines = OrderLine.objects.select_related("product").only(

@@ -1,8 +1,11 @@
 """Routes of ``/api/v1/``: every app's viewsets on one router."""
 
+from django.urls import path
+
 from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
 from customers.views import ClientViewSet
 from sales.views import OrderViewSet
+from staff.auth import TokenView
 from staff.views import EmployeeViewSet
 from store_project.api.router import router
 
@@ -13,4 +16,7 @@ router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

@@ -171,6 +171,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "store_project.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "user": env("THROTTLE_USER", default="6000/min"),
@@ -195,6 +196,10 @@ DRF_STANDARDIZED_ERRORS = {
         "500",
         "503",
     ],
+    "ERROR_SCHEMAS": {
+        code: f"store_project.api.schema.ErrorResponse{code}Serializer"
+        for code in (409, 422, 503)
+    },
 }
 
 DOCS_ENABLED = True
@@ -222,6 +227,10 @@ SPECTACULAR_SETTINGS = {
                 for code in (401, 403, 404, 405, 406, 415, 429, 500)
             ),
         ]
+    }
+    | {
+        "OrderStatusEnum": "sales.models.OrderStatus.choices",
+        "StockMovementReasonEnum": "catalog.models.MovementReason.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

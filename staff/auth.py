@@ -1,0 +1,47 @@
+"""Token login for API clients, throttled per username and address."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Failed or not, login attempts count per (username, client address).
+
+    Keyed by username as well as address so that every till behind one shop
+    router is not locked out together by one mistyped password.
+    """
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        username = ""
+        if isinstance(request.data, dict):
+            username = str(request.data.get("username", ""))[:150].lower()
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": f"{self.get_ident(request)}:{username}",
+        }
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()})
+        },
+        auth=[],
+        summary="Log in: get an API token",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,80 @@
+"""The role matrix of the API contract, as groups of Django permissions.
+
+Each role is a group; a user's rights are the union of their groups'.
+``sync_roles`` makes the groups match this table; the data migrations call
+it with the historical app registry.
+"""
+
+_READ = [
+    "catalog.view_category",
+    "catalog.view_product",
+    "catalog.view_stockmovement",
+    "customers.view_client",
+    "staff.view_employee",
+    "sales.view_order",
+    "sales.view_orderline",
+    "sales.view_orderstatuschange",
+]
+_CLIENT_WRITE = ["customers.add_client", "customers.change_client"]
+_DRAFT_ORDERS = [
+    "sales.add_order",
+    "sales.change_order",
+    "sales.delete_order",
+    "sales.add_orderline",
+    "sales.change_orderline",
+    "sales.delete_orderline",
+    "sales.confirm_order",
+    "sales.cancel_order",
+]
+_FULFILMENT = ["sales.ship_order", "sales.deliver_order"]
+_STOCK = ["catalog.adjust_stock"]
+
+ROLES: dict[str, list[str]] = {
+    "manager": [
+        *_READ,
+        *_CLIENT_WRITE,
+        "customers.delete_client",
+        "customers.anonymize_client",
+        *(
+            f"{app}.{verb}_{model}"
+            for app, model in [
+                ("catalog", "category"),
+                ("catalog", "product"),
+                ("staff", "employee"),
+            ]
+            for verb in ("add", "change", "delete")
+        ),
+        *_STOCK,
+        *_DRAFT_ORDERS,
+        *_FULFILMENT,
+        "sales.view_reports",
+    ],
+    "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
+    "warehouse": [*_READ, *_STOCK, *_FULFILMENT],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and give each exactly its permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions of models created in the same migrate run do not exist yet.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in ROLES.items():
+        wanted = set(codenames)
+        permissions = []
+        for name in sorted(wanted):
+            app_label, codename = name.split(".")
+            permissions.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions)
