@@ -1,0 +1,97 @@
+"""factory-boy factories for every model; writes with rules go through services."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from catalog import services as catalog_services
+from catalog.models import Category, Product
+from customers.models import Client
+from sales import services as sales_services
+from sales.models import Order
+from sales.services import LineSpec
+from staff.models import Employee
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-9")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """``UserFactory(roles=["clerk"])`` puts the user in those groups."""
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+            self.is_staff = True
+        if create:
+            self.save()
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """Created through product_create, so opening stock is in the ledger."""
+
+    class Meta:
+        model = Product
+
+    category = factory.SubFactory(CategoryFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    unit_price = Decimal("10.00")
+    stock = 10
+    reorder_level = 0
+    is_active = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return catalog_services.product_create(**kwargs)
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    name = factory.Sequence(lambda n: f"Client {n}")
+    email = factory.Sequence(lambda n: f"client{n}@example.com")
+    phone = "+1 514 555 0100"
+    address = "1 Main Street, Montreal"
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+
+    name = factory.Sequence(lambda n: f"Employee {n}")
+    position = "Sales"
+    is_active = True
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A draft through order_create; ``lines=[(product, quantity), ...]``."""
+
+    class Meta:
+        model = Order
+
+    client = factory.SubFactory(ClientFactory)
+    employee = None
+    notes = ""
+    lines = ()
+
+    @classmethod
+    def _create(cls, model_class, *args, lines=(), **kwargs):
+        specs = [LineSpec(product, quantity) for product, quantity in lines]
+        return sales_services.order_create(lines=specs, **kwargs)
