@@ -1,0 +1,113 @@
+"""gunicorn settings of the production image, every knob from the environment.
+
+Started by the image's ``CMD``: ``gunicorn --config deploy/gunicorn.conf.py
+store_project.wsgi:application``. Threads (gthread) rather than async workers:
+sync Django serves faster that way. Size ``DB_POOL_MAX_SIZE`` to
+``GUNICORN_THREADS``: the database pool is per worker process.
+"""
+
+import json
+import os
+import time
+import urllib.request
+
+from gunicorn.glogging import Logger
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, "").strip() or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
+worker_class = "gthread"
+workers = _int("GUNICORN_WORKERS", 2)
+threads = _int("GUNICORN_THREADS", 4)
+# A request may run this long before its worker is killed and replaced.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM (ECS stop, Kubernetes rollout) requests in flight get this long to
+# finish; keep it below the orchestrator's stop timeout (ECS stopTimeout: 30).
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+# Longer than the load balancer's idle timeout (ALB: 60 s), so the balancer,
+# not gunicorn, closes idle connections and no request meets a closed socket.
+keepalive = _int("GUNICORN_KEEPALIVE", 65)
+# Recycle workers now and then so a slow leak never takes a task down.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# The heartbeat file must be on a memory file system, and the root file system
+# is read-only in production.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (
+    "/dev/shm" if os.path.isdir("/dev/shm") else None
+)
+# The control socket would be written under $HOME, which does not exist here.
+control_socket_disable = True
+# TLS ends at the load balancer, in front of a private network: trust its
+# X-Forwarded-* headers (Django reads X-Forwarded-Proto itself).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "*")
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+class JsonAccessLogger(Logger):
+    """Writes each access log line as one JSON object, like the app's own logs."""
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "request_id": atoms.get("{x-request-id}o", "-"),
+            "remote_addr": atoms["h"],
+            "forwarded_for": atoms.get("{x-forwarded-for}i", "-"),
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "query": atoms["q"],
+            "protocol": atoms["H"],
+            "status": int(atoms["s"]),
+            "bytes": atoms["B"],
+            "duration_ms": round(atoms["D"] / 1000, 3),
+            "user_agent": atoms["a"],
+            "referer": atoms["f"],
+        }
+        self.access_log.info(json.dumps(entry, default=str))
+
+
+logger_class = JsonAccessLogger
+
+
+def task_ip_addresses(metadata_uri: str, timeout: float = 2.0) -> list[str]:
+    """The private IPv4 addresses of this ECS task, from the task metadata."""
+    with urllib.request.urlopen(f"{metadata_uri}/task", timeout=timeout) as response:
+        task = json.load(response)
+    return [
+        address
+        for container in task.get("Containers", [])
+        for network in container.get("Networks", [])
+        for address in network.get("IPv4Addresses", [])
+    ]
+
+
+def allow_task_ip(environ=os.environ) -> None:
+    """Add the task's own address to ``ALLOWED_HOSTS`` when running on ECS.
+
+    The load balancer's health checks name the target by IP in their ``Host``
+    header, which Django would refuse with a 400. Workers are forked after this
+    file runs, so the settings they load see the extended variable.
+    """
+    metadata_uri = environ.get("ECS_CONTAINER_METADATA_URI_V4", "")
+    if not metadata_uri:
+        return
+    hosts = [h for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+    try:
+        addresses = task_ip_addresses(metadata_uri)
+    except (OSError, ValueError) as exc:
+        print(f"Could not read the ECS task metadata: {exc}", flush=True)
+        return
+    hosts += [address for address in addresses if address not in hosts]
+    environ["ALLOWED_HOSTS"] = ",".join(hosts)
+
+
+allow_task_ip()
