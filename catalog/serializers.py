@@ -2,11 +2,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from store_project.api.serializers import ModelSerializer, StrictCharField
+
 from .models import MAX_INT, Category, Product, StockMovement
 from .services import ADJUSTMENT_REASONS
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     product_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -14,8 +16,8 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "product_count"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(
+class ProductSerializer(ModelSerializer):
+    sku = StrictCharField(
         max_length=64, required=False, allow_null=True, allow_blank=True
     )
     unit_price = serializers.DecimalField(
@@ -66,9 +68,7 @@ class StockAdjustmentSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS]
     )
-    note = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
-    )
+    note = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
 
     def validate_quantity(self, value: int) -> int:
         if value == 0:
@@ -76,7 +76,7 @@ class StockAdjustmentSerializer(serializers.Serializer):
         return value
 
 
-class StockMovementSerializer(serializers.ModelSerializer):
+class StockMovementSerializer(ModelSerializer):
     order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True

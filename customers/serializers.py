@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from store_project.api.serializers import ModelSerializer
 
 from .models import Client
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "name", "email", "phone", "address", "created_at"]

@@ -6,12 +6,13 @@ from rest_framework.exceptions import ErrorDetail
 from catalog.models import MAX_INT, Product
 from customers.models import Client
 from staff.models import Employee
+from store_project.api.serializers import ModelSerializer, StrictCharField
 
 from .models import Order, OrderLine, OrderStatusChange
 from .services import LineSpec
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     line_total = serializers.DecimalField(
         max_digits=12, decimal_places=2, read_only=True
@@ -30,7 +31,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -80,7 +81,7 @@ class OrderWriteSerializer(serializers.Serializer):
         help_text="Defaults to the employee linked to the requesting user.",
     )
     lines = OrderLineInputSerializer(many=True, required=False, max_length=500)
-    notes = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
+    notes = StrictCharField(allow_blank=True, required=False, max_length=10_000)
 
     def validate_lines(self, lines: list[dict]) -> list[LineSpec]:
         ids = [line["product"] for line in lines]
@@ -104,7 +105,7 @@ class OrderWriteSerializer(serializers.Serializer):
         return [LineSpec(products[line["product"]], line["quantity"]) for line in lines]
 
 
-class OrderStatusChangeSerializer(serializers.ModelSerializer):
+class OrderStatusChangeSerializer(ModelSerializer):
     changed_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )

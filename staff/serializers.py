@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from store_project.api.serializers import ModelSerializer
+
 from .models import Employee
 
 
-class EmployeeSerializer(serializers.ModelSerializer):
+class EmployeeSerializer(ModelSerializer):
     username = serializers.CharField(
         source="user.username",
         read_only=True,

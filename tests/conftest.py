@@ -3,7 +3,10 @@
 import os
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,3 +28,32 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that authenticates with the user's real token."""
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def as_role(db):
+    """``as_role("clerk")`` is an API client logged in as a new clerk."""
+
+    def make(*roles: str, **user_fields) -> APIClient:
+        return client_for(UserFactory(roles=list(roles), **user_fields))
+
+    return make
+
+
+@pytest.fixture
+def manager_api(as_role):
+    return as_role("manager")
+
+
+@pytest.fixture
+def superuser_api(db):
+    return client_for(UserFactory(is_superuser=True, is_staff=True))

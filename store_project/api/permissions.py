@@ -26,6 +26,8 @@ class RolePermission(DjangoModelPermissions):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
+        if getattr(view, request.method.lower(), None) is None:
+            return True  # the view answers 405 Method Not Allowed
         action = getattr(view, "action", None)
         required = getattr(view, "action_permissions", {}).get(action)
         if required is not None:
