@@ -59,10 +59,15 @@ def sync_roles(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions of models created in the same migrate run do not exist yet.
+    # (create_permissions skips app configs without a models module, which the
+    # historical registry's stand-ins never have.)
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -39,11 +39,23 @@ def client_for(user) -> APIClient:
     return client
 
 
+def ensure_roles() -> None:
+    """Transactional tests flush the groups the migration made; remake them."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from staff.roles import ROLES, sync_roles
+
+    if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
+        sync_roles(apps)
+
+
 @pytest.fixture
 def as_role(db):
     """``as_role("clerk")`` is an API client logged in as a new clerk."""
 
     def make(*roles: str, **user_fields) -> APIClient:
+        ensure_roles()
         return client_for(UserFactory(roles=list(roles), **user_fields))
 
     return make

@@ -1,0 +1,107 @@
+"""Real concurrency on PostgreSQL: threads, separate connections, real locks."""
+
+import pytest
+
+from catalog.models import Product
+from tests.catalog.test_stock import assert_ledger_exact, run_concurrently
+from tests.factories import OrderFactory, ProductFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def confirm(api, order):
+    return lambda: api.post(f"/api/v1/orders/{order.pk}/confirm/").status_code
+
+
+def test_competing_confirmations_sell_exactly_the_stock_there_is(as_role):
+    product = ProductFactory(stock=5)
+    orders = [OrderFactory(lines=[(product, 1)]) for _ in range(12)]
+    clerks = [as_role("clerk") for _ in orders]
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+    )
+
+    assert sorted(statuses) == [200] * 5 + [409] * 7
+    product.refresh_from_db()
+    assert product.stock == 0
+    assert_ledger_exact()
+    for order, status in zip(orders, statuses, strict=True):
+        order.refresh_from_db()
+        assert order.status == ("confirmed" if status == 200 else "draft")
+
+
+def test_multi_unit_confirmations_never_oversell(as_role):
+    product = ProductFactory(stock=10)
+    orders = [OrderFactory(lines=[(product, q)]) for q in (4, 4, 4, 3, 3, 2)]
+    clerks = [as_role("clerk") for _ in orders]
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+    )
+
+    sold = sum(
+        o.lines.get().quantity
+        for o, s in zip(orders, statuses, strict=True)
+        if s == 200
+    )
+    product.refresh_from_db()
+    assert set(statuses) <= {200, 409}
+    assert sold <= 10
+    assert product.stock == 10 - sold >= 0
+    assert_ledger_exact()
+
+
+def test_opposite_line_orders_confirm_without_deadlock(as_role):
+    first, second = ProductFactory(stock=100), ProductFactory(stock=100)
+    orders = []
+    for index in range(10):
+        pair = [(first, 1), (second, 1)]
+        orders.append(OrderFactory(lines=pair if index % 2 else pair[::-1]))
+    clerks = [as_role("clerk") for _ in orders]
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+    )
+
+    assert statuses == [200] * 10
+    assert [Product.objects.get(pk=p.pk).stock for p in (first, second)] == [90, 90]
+    assert_ledger_exact()
+
+
+def test_one_order_confirmed_twice_at_once_takes_stock_once(as_role):
+    product = ProductFactory(stock=10)
+    order = OrderFactory(lines=[(product, 3)])
+    clerks = [as_role("clerk") for _ in range(4)]
+
+    statuses = run_concurrently([confirm(c, order) for c in clerks])
+
+    assert sorted(statuses) == [200, 409, 409, 409]
+    product.refresh_from_db()
+    assert product.stock == 7
+    assert order.history.count() == 1
+
+
+def test_adjustments_and_confirmations_together_keep_the_ledger_exact(as_role):
+    product = ProductFactory(stock=6)
+    orders = [OrderFactory(lines=[(product, 2)]) for _ in range(6)]
+    clerks = [as_role("clerk") for _ in orders]
+    keepers = [as_role("warehouse") for _ in range(6)]
+
+    def adjust(api, quantity):
+        return lambda: (
+            api.post(
+                f"/api/v1/products/{product.pk}/adjust-stock/",
+                {"quantity": quantity, "reason": "correction"},
+            ).status_code
+        )
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+        + [adjust(k, q) for k, q in zip(keepers, (3, -1, 2, -2, 1, -1), strict=True)]
+    )
+
+    assert set(statuses) <= {200, 409}
+    product.refresh_from_db()
+    assert product.stock >= 0
+    assert_ledger_exact()
