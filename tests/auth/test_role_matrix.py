@@ -1,0 +1,184 @@
+"""Every role against every endpoint and action, as the contract's table says."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import client_for, ensure_roles
+from tests.factories import (
+    CategoryFactory,
+    ClientFactory,
+    EmployeeFactory,
+    OrderFactory,
+    ProductFactory,
+    UserFactory,
+)
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    category: object
+    product: object
+    client: object
+    employee: object
+    draft: object
+    confirmed: object
+    shipped: object
+    spare_category: object
+    spare_product: object
+    spare_client: object
+    spare_employee: object
+
+
+@pytest.fixture
+def world():
+    from sales.services import order_transition
+
+    category = CategoryFactory()
+    product = ProductFactory(category=category, stock=100)
+    client = ClientFactory()
+    confirmed = OrderFactory(client=client, lines=[(product, 1)])
+    order_transition(order=confirmed, action="confirm")
+    shipped = OrderFactory(client=client, lines=[(product, 1)])
+    order_transition(order=shipped, action="confirm")
+    order_transition(order=shipped, action="ship")
+    return World(
+        category=category,
+        product=product,
+        client=client,
+        employee=EmployeeFactory(),
+        draft=OrderFactory(client=client, lines=[(product, 1)]),
+        confirmed=confirmed,
+        shipped=shipped,
+        spare_category=CategoryFactory(),
+        spare_product=ProductFactory(category=category),
+        spare_client=ClientFactory(),
+        spare_employee=EmployeeFactory(),
+    )
+
+
+def product_body(w):
+    return {"name": "New", "unit_price": "1.00", "category": w.category.pk}
+
+
+def order_body(w):
+    return {"client": w.client.pk, "lines": [{"product": w.product.pk, "quantity": 1}]}
+
+
+# (name, method, path, body, roles allowed besides superusers); "{x}" in a
+# path is the id of the world's object x.
+READ = {"manager", "clerk", "warehouse"}
+MANAGER = {"manager"}
+SALES = {"manager", "clerk"}
+FULFIL = {"manager", "warehouse"}
+NAME = {"name": "N"}
+CLIENT = {"name": "N", "email": "n@example.com"}
+RESTOCK = {"quantity": 5, "reason": "restock"}
+OPERATIONS = [
+    ("list categories", "get", "categories/", None, READ),
+    ("read category", "get", "categories/{category}/", None, READ),
+    ("create category", "post", "categories/", NAME, MANAGER),
+    ("update category", "put", "categories/{category}/", NAME, MANAGER),
+    ("patch category", "patch", "categories/{category}/", NAME, MANAGER),
+    ("delete category", "delete", "categories/{spare_category}/", None, MANAGER),
+    ("list products", "get", "products/", None, READ),
+    ("read product", "get", "products/{product}/", None, READ),
+    ("create product", "post", "products/", product_body, MANAGER),
+    ("update product", "put", "products/{product}/", product_body, MANAGER),
+    ("patch price", "patch", "products/{product}/", {"unit_price": "2"}, MANAGER),
+    ("delete product", "delete", "products/{spare_product}/", None, MANAGER),
+    ("adjust stock", "post", "products/{product}/adjust-stock/", RESTOCK, FULFIL),
+    ("list stock movements", "get", "stock-movements/", None, READ),
+    ("list clients", "get", "clients/", None, READ),
+    ("read client", "get", "clients/{client}/", None, READ),
+    ("create client", "post", "clients/", CLIENT, SALES),
+    ("update client", "put", "clients/{client}/", CLIENT, SALES),
+    ("patch client", "patch", "clients/{client}/", {"phone": "1"}, SALES),
+    ("delete client", "delete", "clients/{spare_client}/", None, MANAGER),
+    ("list employees", "get", "employees/", None, READ),
+    ("read employee", "get", "employees/{employee}/", None, READ),
+    ("create employee", "post", "employees/", NAME, MANAGER),
+    ("update employee", "put", "employees/{employee}/", NAME, MANAGER),
+    ("patch employee", "patch", "employees/{employee}/", NAME, MANAGER),
+    ("delete employee", "delete", "employees/{spare_employee}/", None, MANAGER),
+    ("list orders", "get", "orders/", None, READ),
+    ("read order", "get", "orders/{draft}/", None, READ),
+    ("order history", "get", "orders/{confirmed}/history/", None, READ),
+    ("create order", "post", "orders/", order_body, SALES),
+    ("update draft", "put", "orders/{draft}/", order_body, SALES),
+    ("patch draft", "patch", "orders/{draft}/", {"notes": "x"}, SALES),
+    ("delete draft", "delete", "orders/{draft}/", None, SALES),
+    ("confirm", "post", "orders/{draft}/confirm/", None, SALES),
+    ("cancel", "post", "orders/{confirmed}/cancel/", None, SALES),
+    ("ship", "post", "orders/{confirmed}/ship/", None, FULFIL),
+    ("deliver", "post", "orders/{shipped}/deliver/", None, FULFIL),
+]
+PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
+
+
+def principal_client(principal: str) -> APIClient:
+    ensure_roles()
+    if principal == "superuser":
+        return client_for(UserFactory(is_superuser=True, is_staff=True))
+    if principal == "no group":
+        return client_for(UserFactory())
+    return client_for(UserFactory(roles=[principal]))
+
+
+def call(api, operation, w):
+    _, method, path, body, _ = operation
+    ids = {name: obj.pk for name, obj in vars(w).items()}
+    if callable(body):
+        body = body(w)
+    return getattr(api, method)("/api/v1/" + path.format(**ids), body, format="json")
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op[0] for op in OPERATIONS])
+def test_role_matrix(world, principal, operation):
+    allowed = principal == "superuser" or principal in operation[4]
+
+    response = call(principal_client(principal), operation, world)
+
+    if allowed:
+        assert 200 <= response.status_code < 300, response.content
+    else:
+        assert_error(response, 403, code="permission_denied")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op[0] for op in OPERATIONS])
+def test_anonymous_requests_are_401(world, operation):
+    assert_error(call(APIClient(), operation, world), 401, code="not_authenticated")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op[0] for op in OPERATIONS])
+def test_a_bad_token_is_401(world, operation):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert_error(call(api, operation, world), 401)
+
+
+def test_a_user_in_several_groups_has_the_union(world):
+    ensure_roles()
+    api = client_for(UserFactory(roles=["clerk", "warehouse"]))
+
+    assert api.post(f"/api/v1/orders/{world.draft.pk}/confirm/").status_code == 200
+    assert api.post(f"/api/v1/orders/{world.draft.pk}/ship/").status_code == 200
+    assert_error(api.post("/api/v1/categories/", {"name": "N"}), 403)
+
+
+def test_a_refused_write_changes_nothing(world):
+    api = principal_client("warehouse")
+
+    api.patch(f"/api/v1/products/{world.product.pk}/", {"unit_price": "0.01"})
+    api.post(f"/api/v1/orders/{world.draft.pk}/confirm/")
+
+    world.product.refresh_from_db()
+    world.draft.refresh_from_db()
+    assert str(world.product.unit_price) != "0.01"
+    assert world.draft.status == "draft"
