@@ -90,24 +90,31 @@ def task_ip_addresses(metadata_uri: str, timeout: float = 2.0) -> list[str]:
     ]
 
 
-def allow_task_ip(environ=os.environ) -> None:
-    """Add the task's own address to ``ALLOWED_HOSTS`` when running on ECS.
+def allow_own_address(environ=os.environ) -> None:
+    """Add this task's or pod's own IP addresses to ``ALLOWED_HOSTS``.
 
-    The load balancer's health checks name the target by IP in their ``Host``
-    header, which Django would refuse with a 400. Workers are forked after this
-    file runs, so the settings they load see the extended variable.
+    Load balancers' health checks (ALB target groups on ECS, and on EKS with
+    IP targets) name the target by IP in their ``Host`` header, which Django
+    would refuse with a 400. On ECS the addresses come from the task metadata
+    endpoint; on Kubernetes from ``POD_IP`` (the downward API). Workers are
+    forked after this file runs, so the settings they load see the result.
     """
+    addresses = []
     metadata_uri = environ.get("ECS_CONTAINER_METADATA_URI_V4", "")
-    if not metadata_uri:
+    if metadata_uri:
+        try:
+            addresses += task_ip_addresses(metadata_uri)
+        except (OSError, ValueError) as exc:
+            print(f"Could not read the ECS task metadata: {exc}", flush=True)
+    if environ.get("POD_IP", "").strip():
+        addresses.append(environ["POD_IP"].strip())
+    if not addresses:
         return
     hosts = [h for h in environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-    try:
-        addresses = task_ip_addresses(metadata_uri)
-    except (OSError, ValueError) as exc:
-        print(f"Could not read the ECS task metadata: {exc}", flush=True)
-        return
-    hosts += [address for address in addresses if address not in hosts]
+    for address in addresses:
+        if address not in hosts:
+            hosts.append(address)
     environ["ALLOWED_HOSTS"] = ",".join(hosts)
 
 
-allow_task_ip()
+allow_own_address()

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Run `manage.py migrate` as a one-off Fargate task of the given task
-# definition (the image about to be deployed) and fail unless it exits 0.
-# Usage: run-migrations.sh CLUSTER TASK_DEFINITION_ARN SUBNET_IDS SECURITY_GROUP_ID
-#   SUBNET_IDS is comma-separated, as the stack output PrivateSubnetIds.
+# definition (the image about to be deployed), in the service's subnets and
+# security groups, and fail unless it exits 0.
+# Usage: run-migrations.sh CLUSTER SERVICE TASK_DEFINITION_ARN
 set -euo pipefail
 
 cluster=$1
-task_definition=$2
-subnets=$3
-security_group=$4
+service=$2
+task_definition=$3
 overrides="$(dirname "$0")/migrate-overrides.json"
 container=$(jq -r '.containerOverrides[0].name' "$overrides")
+
+network=$(aws ecs describe-services --cluster "$cluster" --services "$service" \
+  --query 'services[0].networkConfiguration' --output json)
 
 task_arn=$(aws ecs run-task \
   --cluster "$cluster" \
   --task-definition "$task_definition" \
   --launch-type FARGATE \
-  --network-configuration "awsvpcConfiguration={subnets=[$subnets],securityGroups=[$security_group],assignPublicIp=DISABLED}" \
+  --network-configuration "$network" \
   --overrides "file://$overrides" \
   --started-by "migrate-${GITHUB_RUN_ID:-manual}" \
   --query 'tasks[0].taskArn' --output text)
