@@ -9,7 +9,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from store_project.api.exceptions import InvalidInput, ProtectedObjectError
-from store_project.db import unique_violations_as_invalid_input
+from store_project.db import row_lock_timeout, unique_violations_as_invalid_input
 
 from .exceptions import InsufficientStock
 from .models import MAX_INT, Category, Product, StockMovement
@@ -155,12 +155,13 @@ def stock_apply(
         return {}
     # Lock in primary-key order: any two transactions touching the same
     # products take the locks in the same order, so they cannot deadlock.
-    products = list(
-        Product.objects.select_for_update(of=("self",))
-        .filter(pk__in=changes)
-        .order_by("pk")
-        .values_list("pk", "name", "stock")
-    )
+    with row_lock_timeout("The stock of these products"):
+        products = list(
+            Product.objects.select_for_update(of=("self",))
+            .filter(pk__in=changes)
+            .order_by("pk")
+            .values_list("pk", "name", "stock")
+        )
     if len(products) != len(changes):
         missing = sorted(set(changes) - {pk for pk, _, _ in products})
         raise Product.DoesNotExist(f"No products with ids {missing}")

@@ -4,6 +4,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
@@ -67,6 +68,7 @@ class ProductViewSet(ServiceModelViewSet):
         "stock movement. A result below zero answers 409 and changes nothing.",
     )
     @action(detail=True, methods=["post"], url_path="adjust-stock")
+    @idempotent
     def adjust_stock(self, request, pk=None):
         product = self.get_object()
         serializer = StockAdjustmentSerializer(data=request.data)

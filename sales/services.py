@@ -14,7 +14,7 @@ from catalog.services import stock_apply
 from customers.models import Client
 from staff.models import Employee
 from store_project.api.exceptions import InvalidInput
-from store_project.db import unique_violations_as_invalid_input
+from store_project.db import row_lock_timeout, unique_violations_as_invalid_input
 
 from .exceptions import EmptyOrder, IllegalTransition, OrderNotEditable
 from .models import MAX_TOTAL, Order, OrderLine, OrderStatus, OrderStatusChange
@@ -78,7 +78,8 @@ def order_delete(*, order: Order) -> None:
 
 
 def _lock_draft(order: Order, verb: str) -> Order:
-    locked = Order.objects.select_for_update().get(pk=order.pk)
+    with row_lock_timeout(f"Order #{order.pk}"):
+        locked = Order.objects.select_for_update().get(pk=order.pk)
     if not locked.is_draft:
         raise OrderNotEditable(
             f"Order #{locked.pk} is {locked.status} and can no longer be {verb}; "
@@ -178,7 +179,8 @@ def order_transition(
     twice), then the effect locks products in primary-key order.
     """
     transition = TRANSITIONS[action]
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    with row_lock_timeout(f"Order #{order.pk}"):
+        order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in transition.sources:
         allowed = " or ".join(sorted(transition.sources))
         raise IllegalTransition(

@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
@@ -54,6 +55,7 @@ class OrderViewSet(ServiceModelViewSet):
             return OrderWriteSerializer
         return OrderSerializer
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -90,16 +92,19 @@ class OrderViewSet(ServiceModelViewSet):
 
     @extend_schema(**_ACTION_SCHEMA, summary="Confirm a draft: takes the stock")
     @action(detail=True, methods=["post"])
+    @idempotent
     def confirm(self, request, pk=None):
         return self._transition("confirm")
 
     @extend_schema(**_ACTION_SCHEMA, summary="Ship a confirmed order")
     @action(detail=True, methods=["post"])
+    @idempotent
     def ship(self, request, pk=None):
         return self._transition("ship")
 
     @extend_schema(**_ACTION_SCHEMA, summary="Mark a shipped order delivered")
     @action(detail=True, methods=["post"])
+    @idempotent
     def deliver(self, request, pk=None):
         return self._transition("deliver")
 
@@ -108,6 +113,7 @@ class OrderViewSet(ServiceModelViewSet):
         summary="Cancel a draft or confirmed order; a confirmed one gives stock back",
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def cancel(self, request, pk=None):
         return self._transition("cancel")
 

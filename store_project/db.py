@@ -3,9 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 
-from store_project.api.exceptions import InvalidInput
+from store_project.api.exceptions import InvalidInput, LockTimeout
 
 
 @contextmanager
@@ -26,4 +27,28 @@ def unique_violations_as_invalid_input(
         for name, (field, message) in constraints.items():
             if name in text:
                 raise InvalidInput(message, code="unique", field=field) from exc
+        raise
+
+
+@contextmanager
+def row_lock_timeout(what: str) -> Iterator[None]:
+    """Bound how long the locks taken inside the block may be waited for.
+
+    On PostgreSQL, ``SET LOCAL lock_timeout`` (``DB_LOCK_TIMEOUT_MS``) makes a
+    stuck lock fail fast; the failure becomes a 503 naming ``what`` instead of
+    a request that hangs. Must run inside a transaction.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    milliseconds = int(getattr(settings, "DB_LOCK_TIMEOUT_MS", 5000))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
+    try:
+        yield
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise LockTimeout(
+                f"{what} is being changed by another request; try again shortly."
+            ) from exc
         raise

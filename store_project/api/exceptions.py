@@ -41,3 +41,10 @@ class ProtectedObjectError(ApplicationError):
     """Deleting an object that other records still refer to."""
 
     default_code = "protected"
+
+
+class LockTimeout(ApplicationError):
+    """Another request held the rows too long; the client may retry."""
+
+    status_code = 503
+    default_code = "lock_timeout"

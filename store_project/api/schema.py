@@ -2,12 +2,31 @@
 
 409 (a business rule refused), 422 (an idempotency key reused with another
 body) and 503 (no database) are documented where they can happen. A view
-names its refusable actions in ``conflict_actions`` and its retry-safe ones
-in ``idempotent_actions``; deletes can always be refused while referenced.
+names its refusable actions in ``conflict_actions``; deletes can always be
+refused while referenced. Handlers wrapped in ``@idempotent`` get the
+``Idempotency-Key`` header and their 422.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as ErrorsAutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum
 from rest_framework import serializers
+
+from .idempotency import HEADER, LIFETIME, is_idempotent
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "1-255 printable characters. A retry with the same key and the same "
+        f"request within {LIFETIME.total_seconds() / 3600:.0f} hours answers the "
+        "first response again without doing the work twice; the same key with "
+        "a different request answers 422."
+    ),
+)
 
 
 class _ErrorSerializer(serializers.Serializer):
@@ -16,13 +35,13 @@ class _ErrorSerializer(serializers.Serializer):
     attr = serializers.CharField(allow_null=True)
 
 
-def _error_response(name: str, error_type: str, doc: str) -> type:
+def _error_response(name: str, error_type: type, doc: str) -> type:
     return type(
         name,
         (serializers.Serializer,),
         {
             "__doc__": doc,
-            "type": serializers.ChoiceField(choices=[error_type]),
+            "type": serializers.ChoiceField(choices=error_type.choices),
             "errors": _ErrorSerializer(many=True),
         },
     )
@@ -30,16 +49,16 @@ def _error_response(name: str, error_type: str, doc: str) -> type:
 
 ErrorResponse409Serializer = _error_response(
     "ErrorResponse409",
-    "client_error",
+    ClientErrorEnum,
     "A business rule refused the change; nothing was written.",
 )
 ErrorResponse422Serializer = _error_response(
     "ErrorResponse422",
-    "client_error",
+    ClientErrorEnum,
     "The Idempotency-Key was already used with a different request.",
 )
 ErrorResponse503Serializer = _error_response(
-    "ErrorResponse503", "server_error", "The database is unavailable; retry later."
+    "ErrorResponse503", ServerErrorEnum, "The database is unavailable; retry later."
 )
 
 
@@ -52,7 +71,11 @@ class AutoSchema(ErrorsAutoSchema):
                 or action in getattr(self.view, "conflict_actions", ())
             )
         if status_code == "422":
-            return status_code not in responses and action in getattr(
-                self.view, "idempotent_actions", ()
-            )
+            return status_code not in responses and is_idempotent(self.view)
         return super()._should_add_error_response(responses, status_code)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if is_idempotent(self.view):
+            parameters = [*parameters, IDEMPOTENCY_PARAMETER]
+        return parameters

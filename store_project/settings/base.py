@@ -147,6 +147,8 @@ STORAGES = {
 }
 
 STORE_CURRENCY = env("STORE_CURRENCY", default="CAD")
+# How long a request waits for a row another request has locked (PostgreSQL).
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", 5000)
 
 # --- API --------------------------------------------------------------------
 

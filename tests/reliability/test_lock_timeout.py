@@ -1,0 +1,69 @@
+"""A row held too long by someone else fails fast with a clear 503."""
+
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from catalog.models import Product, StockMovement
+from tests.factories import OrderFactory, ProductFactory
+from tests.helpers import assert_error
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def manager_api(manager_api):
+    # A 5xx is reported like a server error; answer it instead of re-raising.
+    manager_api.raise_request_exception = False
+    return manager_api
+
+
+def other_session():
+    """A second, independent connection to the test database."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("options", None)
+    return psycopg.connect(**params, autocommit=False)
+
+
+@override_settings(DB_LOCK_TIMEOUT_MS=300)
+def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):
+    product = ProductFactory(stock=5)
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM catalog_product WHERE id = %s FOR UPDATE", [product.pk]
+        )
+
+        started = time.monotonic()
+        response = manager_api.post(
+            f"/api/v1/products/{product.pk}/adjust-stock/",
+            {"quantity": 1, "reason": "restock"},
+            format="json",
+        )
+        waited = time.monotonic() - started
+        holder.rollback()
+
+    body = assert_error(response, 503, code="lock_timeout")
+    assert "try again" in body["errors"][0]["detail"]
+    assert waited < 3
+    assert Product.objects.get(pk=product.pk).stock == 5
+    assert StockMovement.objects.count() == 1
+
+
+@override_settings(DB_LOCK_TIMEOUT_MS=300)
+def test_a_confirmation_waiting_on_a_held_order_answers_503(manager_api):
+    order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM sales_order WHERE id = %s FOR UPDATE", [order.pk]
+        )
+        response = manager_api.post(f"/api/v1/orders/{order.pk}/confirm/")
+        holder.rollback()
+
+    assert_error(response, 503, code="lock_timeout")
+    order.refresh_from_db()
+    assert order.status == "draft"
