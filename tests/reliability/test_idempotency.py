@@ -182,3 +182,17 @@ def test_concurrent_confirmation_retries_take_stock_once(as_role):
     assert StockMovement.objects.filter(order_id=order.pk).count() == 1
     assert OrderStatusChange.objects.filter(order=order).count() == 1
     assert_ledger_exact()
+
+
+def test_purging_removes_only_expired_keys(manager_api):
+    from django.core.management import call_command
+
+    create_order(manager_api, order_body(), "old")
+    create_order(manager_api, order_body(), "new")
+    IdempotencyKey.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+
+    call_command("purge_idempotency_keys")
+
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
