@@ -1,0 +1,362 @@
+"""Back-office for orders.
+
+Orders and their lines are written only by ``sales.services`` (prices are
+snapshotted and totals computed there), and their status moves only through
+``order_transition``, the same state machine the API uses: from the admin
+actions on the order list, or the buttons on an order's page.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+
+from catalog.models import MAX_INT
+from store_project.admin import ServiceModelAdmin
+from store_project.api.exceptions import ApplicationError
+
+from . import services
+from .models import Order, OrderLine, OrderStatusChange
+
+# Each transition: its button label, past tense for messages, and permission.
+TRANSITIONS = {
+    "confirm": ("Confirm", "confirmed", "sales.confirm_order"),
+    "ship": ("Ship", "shipped", "sales.ship_order"),
+    "deliver": ("Deliver", "delivered", "sales.deliver_order"),
+    "cancel": ("Cancel", "cancelled", "sales.cancel_order"),
+}
+HEADER_FIELDS = ("client", "employee", "notes")
+
+
+class OrderLineForm(forms.ModelForm):
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_INT)
+
+    class Meta:
+        model = OrderLine
+        fields = ("product", "quantity")
+
+
+class OrderLineInline(admin.TabularInline):
+    """The lines: editable while the order is a draft, read-only after."""
+
+    model = OrderLine
+    form = OrderLineForm
+    fields = ("product", "quantity", "unit_price", "line_total")
+    readonly_fields = ("unit_price", "line_total")
+    autocomplete_fields = ("product",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if obj is None:
+            return 3
+        return 1 if obj.is_draft else 0
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.is_draft
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="line total")
+    def line_total(self, line: OrderLine):
+        if line.unit_price is None or line.quantity is None:
+            return "-"
+        return line.line_total
+
+
+class OrderStatusChangeInline(admin.TabularInline):
+    """The status history, oldest first; written only by the state machine."""
+
+    model = OrderStatusChange
+    fields = ("from_status", "to_status", "changed_at", "changed_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "status change"
+    verbose_name_plural = "status history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ServiceModelAdmin):
+    list_display = (
+        "number",
+        "created_at",
+        "client",
+        "employee",
+        "status",
+        "total_amount",
+        "confirmed_at",
+    )
+    list_display_links = ("number",)
+    list_select_related = ("client", "employee")
+    list_filter = ("status", "employee")
+    search_fields = ("client__name", "client__email", "notes")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("client", "employee")
+    list_per_page = 50
+    inlines = (OrderLineInline, OrderStatusChangeInline)
+    actions = ("confirm_orders", "ship_orders", "deliver_orders", "cancel_orders")
+    change_form_template = "admin/sales/order/change_form.html"
+    readonly_fields = (
+        "status",
+        "total_amount",
+        "created_at",
+        "updated_at",
+        "confirmed_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        header = (None, {"fields": HEADER_FIELDS})
+        if obj is None:
+            return (header,)
+        return (
+            header,
+            ("Status and total", {"fields": ("status", "total_amount")}),
+            (
+                "Timestamps",
+                {
+                    "fields": (
+                        ("created_at", "updated_at"),
+                        "confirmed_at",
+                        "shipped_at",
+                        "delivered_at",
+                        "cancelled_at",
+                    )
+                },
+            ),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_draft:
+            return (*HEADER_FIELDS, *self.readonly_fields)
+        return self.readonly_fields
+
+    @admin.display(description="order", ordering="id")
+    def number(self, order: Order) -> str:
+        return f"#{order.pk}"
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        number = search_term.strip().lstrip("#")
+        if number.isdigit() and len(number) < 19:
+            queryset |= self.model.objects.filter(pk=int(number))
+        return queryset, may_have_duplicates
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        employee = getattr(request.user, "employee", None)
+        if employee is not None and "employee" not in initial:
+            initial["employee"] = employee.pk
+        return initial
+
+    # --- Permissions: only drafts are edited or deleted ------------------------
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.is_draft)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.is_draft)
+
+    def has_confirm_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(TRANSITIONS["confirm"][2])
+
+    def has_ship_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(TRANSITIONS["ship"][2])
+
+    def has_deliver_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(TRANSITIONS["deliver"][2])
+
+    def has_cancel_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(TRANSITIONS["cancel"][2])
+
+    def get_actions(self, request):
+        # Bulk deletion would bypass the draft-only rule; delete from the page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- Saving through the services ------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the order and its lines are written together below."""
+
+    def save_related(self, request, form, formsets, change):
+        lines = self._line_specs(formsets, change)
+        header = {
+            name: form.cleaned_data[name]
+            for name in HEADER_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            changed = {k: v for k, v in header.items() if k in form.changed_data}
+            order = services.order_update(order=form.instance, lines=lines, **changed)
+        else:
+            order = services.order_create(lines=lines or (), **header)
+        self.adopt(form.instance, order)
+
+    @staticmethod
+    def _line_specs(formsets, change: bool) -> list[services.LineSpec] | None:
+        """The lines the inline holds, or None to keep the old ones unchanged."""
+        formset = next((fs for fs in formsets if fs.model is OrderLine), None)
+        if formset is None or (change and not formset.has_changed()):
+            return None
+        return [
+            services.LineSpec(
+                product=line.cleaned_data["product"],
+                quantity=line.cleaned_data["quantity"],
+            )
+            for line in formset.forms
+            if line.cleaned_data and not line.cleaned_data.get("DELETE")
+        ]
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, [], add)
+        if not add and self._line_specs(formsets, change=True) is not None:
+            message.append({"changed": {"fields": ["lines"]}})
+        return message
+
+    def refused_changeform_view(self, request, object_id, form_url, extra_context):
+        if object_id is not None:
+            order = self.get_object(request, unquote(object_id))
+            if order is not None and not order.is_draft:
+                # Confirmed (or cancelled) meanwhile: there is no form to show.
+                self.message_refusal(request, request._service_refusal)
+                return HttpResponseRedirect(self._change_url(order))
+        return super().refused_changeform_view(
+            request, object_id, form_url, extra_context
+        )
+
+    def delete_model(self, request, obj):
+        services.order_delete(order=obj)
+
+    # --- Status transitions ---------------------------------------------------
+
+    def _change_url(self, order: Order) -> str:
+        return reverse(
+            "admin:sales_order_change",
+            args=[order.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def _may(self, request, action: str) -> bool:
+        return getattr(self, f"has_{action}_permission")(request)
+
+    def _transition(self, request, order: Order, action: str) -> bool:
+        """Apply one transition in its own transaction; report a refusal."""
+        try:
+            services.order_transition(order=order, action=action, by=request.user)
+        except ApplicationError as refusal:
+            self.message_refusal(request, refusal, prefix=f"Order #{order.pk}: ")
+            return False
+        return True
+
+    def _transition_each(self, request, queryset, action: str) -> None:
+        done = [
+            order.pk
+            for order in queryset.order_by("pk")
+            if self._transition(request, order, action)
+        ]
+        if done:
+            numbers = ", ".join(f"#{pk}" for pk in done)
+            self.message_user(
+                request,
+                f"{len(done)} order{'s' if len(done) > 1 else ''} "
+                f"{TRANSITIONS[action][1]}: {numbers}.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Confirm selected orders", permissions=["confirm"])
+    def confirm_orders(self, request, queryset):
+        self._transition_each(request, queryset, "confirm")
+
+    @admin.action(description="Ship selected orders", permissions=["ship"])
+    def ship_orders(self, request, queryset):
+        self._transition_each(request, queryset, "ship")
+
+    @admin.action(description="Deliver selected orders", permissions=["deliver"])
+    def deliver_orders(self, request, queryset):
+        self._transition_each(request, queryset, "deliver")
+
+    @admin.action(description="Cancel selected orders", permissions=["cancel"])
+    def cancel_orders(self, request, queryset):
+        self._transition_each(request, queryset, "cancel")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="sales_order_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, action):
+        """The buttons on an order's page: one transition of one order."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in TRANSITIONS:
+            raise Http404(f"No order action {action!r}.")
+        if not self._may(request, action):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None or not self.has_view_or_change_permission(request, order):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if self._transition(request, order, action):
+            self.message_user(
+                request,
+                f"Order #{order.pk} {TRANSITIONS[action][1]}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(order))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, unquote(object_id))
+        available = []
+        if order is not None:
+            sources = services.TRANSITIONS
+            available = [
+                {
+                    "action": action,
+                    "label": label,
+                    "url": reverse(
+                        "admin:sales_order_transition",
+                        args=[order.pk, action],
+                        current_app=self.admin_site.name,
+                    ),
+                }
+                for action, (label, _, _) in TRANSITIONS.items()
+                if order.status in sources[action].sources
+                and self._may(request, action)
+            ]
+        context = {"order_transitions": available, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
