@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from store_project.admin import ServiceModelAdmin
 from store_project.api.exceptions import ApplicationError
@@ -172,7 +173,7 @@ class ProductAdmin(ServiceModelAdmin):
             "<td>{}</td></tr>",
             (
                 (
-                    m.created_at.strftime("%Y-%m-%d %H:%M"),
+                    localtime(m.created_at).strftime("%Y-%m-%d %H:%M"),
                     f"{m.quantity:+d}",
                     m.get_reason_display(),
                     f"#{m.order_id}" if m.order_id else "",

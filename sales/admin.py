@@ -130,6 +130,12 @@ class OrderAdmin(ServiceModelAdmin):
         "cancelled_at",
     )
 
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:  # a new order has no history yet
+            inlines = [i for i in inlines if not isinstance(i, OrderStatusChangeInline)]
+        return inlines
+
     def get_fieldsets(self, request, obj=None):
         header = (None, {"fields": HEADER_FIELDS})
         if obj is None:

@@ -1,0 +1,102 @@
+"""The dashboard on the admin index: figures from the database, by role."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sales.models import Order
+from sales.services import order_transition
+from tests.factories import OrderFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def sold(amount: str, *, confirmed_at=None, then: tuple[str, ...] = ()) -> Order:
+    product = ProductFactory(unit_price=Decimal(amount), stock=5)
+    order = order_transition(order=OrderFactory(lines=[(product, 1)]), action="confirm")
+    for action in then:
+        order = order_transition(order=order, action=action)
+    if confirmed_at is not None:
+        Order.objects.filter(pk=order.pk).update(confirmed_at=confirmed_at)
+    return order
+
+
+def test_managers_see_todays_and_this_months_sales_and_a_chart(manager):
+    today = timezone.localdate()
+    sold("10.00")
+    sold("5.50", then=("ship", "deliver"))
+    sold("100.00", then=("cancel",))  # cancelled: not a sale
+    OrderFactory(lines=[(ProductFactory(unit_price=Decimal("7.00")), 1)])  # a draft
+    if today.day > 1:
+        sold("20.00", confirmed_at=timezone.now() - datetime.timedelta(days=1))
+    sold("1000.00", confirmed_at=timezone.now() - datetime.timedelta(days=40))
+
+    response = manager.get(reverse("admin:index"))
+
+    dashboard = response.context["dashboard"]
+    assert dashboard.sales_today.amount == Decimal("15.50")
+    assert dashboard.sales_today.orders == 2
+    expected_month = Decimal("35.50") if today.day > 1 else Decimal("15.50")
+    assert dashboard.sales_month.amount == expected_month
+    assert len(dashboard.sales_by_day) == today.day
+    assert dashboard.sales_by_day[-1].amount == Decimal("15.50")
+    assert sum(d.amount for d in dashboard.sales_by_day) == expected_month
+    body = response.content.decode()
+    assert 'id="sales-today"' in body and "15.50" in body
+    assert 'class="bars"' in body
+
+
+def test_orders_by_status_count_every_status(clerk):
+    sold("1.00")
+    sold("1.00", then=("ship",))
+    OrderFactory.create_batch(2)
+
+    response = clerk.get(reverse("admin:index"))
+
+    counts = {
+        row.status: row.count for row in response.context["dashboard"].orders_by_status
+    }
+    assert counts == {
+        "draft": 2,
+        "confirmed": 1,
+        "shipped": 1,
+        "delivered": 0,
+        "cancelled": 0,
+    }
+    assert 'id="status-draft"' in response.content.decode()
+
+
+def test_sales_money_is_for_managers_only(clerk, warehouse):
+    sold("10.00")
+
+    for user in (clerk, warehouse):
+        response = user.get(reverse("admin:index"))
+        assert response.context["dashboard"].sales_today is None
+        assert 'id="sales-today"' not in response.content.decode()
+
+
+def test_low_stock_lists_active_products_at_or_below_their_reorder_level(warehouse):
+    short = ProductFactory(name="Short", stock=0, reorder_level=3)
+    at_level = ProductFactory(name="At level", stock=3, reorder_level=3)
+    ProductFactory(name="Fine", stock=4, reorder_level=3)
+    ProductFactory(name="Retired", stock=0, reorder_level=3, is_active=False)
+
+    response = warehouse.get(reverse("admin:index"))
+
+    dashboard = response.context["dashboard"]
+    assert dashboard.low_stock == [short, at_level]
+    assert dashboard.low_stock_count == 2
+    assert "Short" in response.content.decode()
+
+
+def test_the_low_stock_count_covers_more_than_the_list(warehouse):
+    for n in range(12):
+        ProductFactory(stock=0, reorder_level=n + 1)
+
+    dashboard = warehouse.get(reverse("admin:index")).context["dashboard"]
+
+    assert len(dashboard.low_stock) == 10
+    assert dashboard.low_stock_count == 12
