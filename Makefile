@@ -1,12 +1,13 @@
 # Two commands on a fresh machine:
 #   make run   - the store on http://127.0.0.1:8000 (SQLite, migrated, demo data)
 #   make test  - the whole test suite (PostgreSQL when reachable, else SQLite)
+#   make bench - the benchmark (PostgreSQL, wrk, gunicorn; a few minutes)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint install
+.PHONY: run test lint install bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,3 +27,6 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: install
+	bash bench/run

@@ -1,0 +1,666 @@
+"""Issue 11's benchmark and issue 4's confirmation bench, in one bounded run.
+
+Started by ``bash bench/run`` (``make bench``). On a throwaway PostgreSQL
+database it seeds a store, then measures side by side, one server at a time:
+
+- a bare WSGI hello and a minimal Django view (``bench/reference.py``), each
+  under the store's own gunicorn configuration;
+- PostgreSQL alone (pgbench): a conditional one-row decrement on one hot row
+  and on random rows of 2,000;
+- the store under gunicorn exactly as the Dockerfile starts it: the product
+  and order lists, creating drafts, confirming on one hot product and across
+  many, and a last-units race that must not oversell; the ledger is checked
+  after every confirmation run.
+
+It prints a table with each figure, its target and PASS/FAIL, writes it to
+``BENCH_RESULTS`` (default: the run's workdir) and exits 1 if a target is
+missed. Knobs (env):
+``BENCH_DURATION`` (s per measurement, default 10), ``BENCH_CONNECTIONS`` (32),
+``BENCH_PORT`` (18765), ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432),
+``BENCH_KEEP_DB=1``, ``BENCH_LOG=1`` (keep gunicorn's logs in the workdir),
+``BENCH_ONLY`` (comma-separated phases, for quick iteration).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PGBENCH_DIRS = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin"]
+
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WRK_THREADS = 2
+PORT = int(os.environ.get("BENCH_PORT", "18765"))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+GUNICORN_WORKERS, GUNICORN_THREADS = 2, 8
+# Throttling is measured elsewhere; here it must not cap the run.
+THROTTLE_USER = "100000000/min"
+ONLY = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
+
+
+def wanted(phase: str) -> bool:
+    return not ONLY or phase in ONLY
+
+
+# --- Results -------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str
+    rate: float | None = None  # per second
+    unit: str = "req/s"
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    ratio: str = ""
+    queries: int | None = None
+    target: str = ""
+    ok: bool | None = None  # None: no target
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        status = "" if row.ok is None else ("PASS" if row.ok else "FAIL")
+        print(f"  -> {row.name}: {_fmt(row.rate)} {row.unit} {status}", flush=True)
+        return row
+
+    def failed(self) -> list[Row]:
+        return [row for row in self.rows if row.ok is False]
+
+    def table(self) -> str:
+        head = (
+            "| measurement | rate | p50 ms | p99 ms | ratio | SQL/req | target "
+            "| result |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+        )
+        lines = [head]
+        for r in self.rows:
+            result = "" if r.ok is None else ("PASS" if r.ok else "**FAIL**")
+            if r.note:
+                result = f"{result} {r.note}".strip()
+            lines.append(
+                f"| {r.name} | {_fmt(r.rate)} {r.unit if r.rate is not None else ''} "
+                f"| {_fmt(r.p50_ms, 1)} | {_fmt(r.p99_ms, 1)} | {r.ratio} "
+                f"| {'' if r.queries is None else r.queries} | {r.target} | {result} |"
+            )
+        return "\n".join(lines)
+
+
+def _fmt(value, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.{digits}f}"
+
+
+# --- Processes -----------------------------------------------------------------
+
+
+def run(cmd: list[str], env: dict | None = None, **kwargs) -> str:
+    result = subprocess.run(
+        cmd, env=env, cwd=ROOT, capture_output=True, text=True, **kwargs
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}")
+    return result.stdout
+
+
+class Server:
+    """gunicorn with the store's configuration, as the Dockerfile starts it."""
+
+    def __init__(self, app: str, env: dict, workdir: Path, name: str):
+        self.app, self.env, self.name = app, env, name
+        log = workdir / f"gunicorn-{name}.log"
+        self.log_path = log
+        self.out = open(  # noqa: SIM115 - closed in stop()
+            log if os.environ.get("BENCH_LOG") else os.devnull, "w"
+        )
+        self.err = open(workdir / f"gunicorn-{name}.err", "w")  # noqa: SIM115
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        cmd = [GUNICORN, "--config", "deploy/gunicorn.conf.py", self.app]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdout=self.out, stderr=self.err
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn ({self.name}) exited; see {self.err.name}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                conn.request("GET", "/health")
+                conn.getresponse().read()
+                conn.close()
+                if len(self.workers()) >= GUNICORN_WORKERS:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn ({self.name}) did not start")
+
+    def workers(self) -> list[int]:
+        if self.proc is None:
+            return []
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except OSError:
+            return []
+
+    def worker_rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.workers():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
+def wrk(
+    path: str,
+    *,
+    token: str | None = None,
+    script: str = "wrk_get.lua",
+    args: tuple[str, ...] = (),
+    duration: int = DURATION,
+) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(BENCH / script),
+    ]
+    if token:
+        cmd += ["-H", f"Authorization: Token {token}"]
+    cmd += [f"http://127.0.0.1:{PORT}{path}"]
+    if args:
+        cmd += ["--", *args]
+    out = run(cmd)
+    match = re.search(r"^BENCH_JSON (.*)$", out, re.M)
+    if not match:
+        raise SystemExit(f"no summary from wrk:\n{out}")
+    data = json.loads(match.group(1))
+    seconds = data["duration_us"] / 1e6
+    data["rate"] = data["requests"] / seconds
+    data["seconds"] = seconds
+    data["statuses"] = {int(k): v for k, v in data["statuses"].items()}
+    data["errors"] = (
+        data["connect_errors"]
+        + data["read_errors"]
+        + data["write_errors"]
+        + data["timeouts"]
+    )
+    return data
+
+
+def pgbench(db_url: str, script: str, seconds: int) -> float:
+    exe = shutil.which("pgbench") or next(
+        (f"{d}/pgbench" for d in PGBENCH_DIRS if Path(f"{d}/pgbench").exists()), None
+    )
+    if exe is None:
+        raise SystemExit("pgbench not found (Debian: postgresql-contrib / -client)")
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    try:
+        out = run(
+            [
+                exe,
+                "-n",
+                "-c",
+                str(CONNECTIONS),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-f",
+                f.name,
+                db_url,
+            ]
+        )
+    finally:
+        os.unlink(f.name)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    if not match:
+        raise SystemExit(f"no tps from pgbench:\n{out}")
+    return float(match.group(1))
+
+
+# --- The run -------------------------------------------------------------------
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: bench/run installs it (apt-get install wrk)")
+    workdir = Path(tempfile.mkdtemp(prefix="store-bench-"))
+    db_name = f"store_bench_{os.getpid()}"
+    db_url = f"{PG_URL}/{db_name}"
+    admin_url = f"{PG_URL}/postgres"
+    env = app_env(db_url)
+    results = Results()
+    results.facts = machine_facts(env)
+    print(f"bench: database {db_name}, workdir {workdir}", flush=True)
+    run(["psql", admin_url, "-qc", f'CREATE DATABASE "{db_name}"'])
+    try:
+        measure(results, env, db_url, workdir)
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            subprocess.run(
+                ["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{db_name}"'],
+                capture_output=True,
+            )
+    report = render(results)
+    print("\n" + report)
+    out = Path(os.environ.get("BENCH_RESULTS") or workdir / "results.md")
+    out.write_text(report + "\n")
+    print(f"\n(also written to {out})")
+    failed = results.failed()
+    if failed:
+        print(f"\nFAIL: {', '.join(r.name for r in failed)}")
+        return 1
+    print("\nAll targets met.")
+    return 0
+
+
+def app_env(db_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "store_project.settings",
+            "DJANGO_ENV": "prod",
+            "SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": db_url,
+            "THROTTLE_USER": THROTTLE_USER,
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+            "GUNICORN_WORKERS": str(GUNICORN_WORKERS),
+            "GUNICORN_THREADS": str(GUNICORN_THREADS),
+            "GUNICORN_LOG_LEVEL": "warning",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    # The pool, sized to the threads, unless the caller chose otherwise.
+    env.setdefault("DB_POOL", "true")
+    env.setdefault("DB_POOL_MIN_SIZE", str(GUNICORN_THREADS))
+    env.setdefault("DB_POOL_MAX_SIZE", str(GUNICORN_THREADS))
+    return env
+
+
+def machine_facts(env: dict) -> dict:
+    cpu = ""
+    with contextlib.suppress(OSError, AttributeError):
+        cpu = re.search(
+            r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()
+        ).group(1)
+    git = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if env.get("DB_POOL", "").lower() == "true":
+        database = "Django's psycopg pool, DB_POOL_MIN_SIZE={DB_POOL_MIN_SIZE} "
+        database = (database + "DB_POOL_MAX_SIZE={DB_POOL_MAX_SIZE}").format(**env)
+    else:
+        age = env.get("DB_CONN_MAX_AGE", "60")
+        database = f"persistent connections (DB_POOL=false, DB_CONN_MAX_AGE={age})"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
+        "commit": git,
+        "load": f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{DURATION}s; pgbench "
+        f"-c{CONNECTIONS} -j2 -T{DURATION}",
+        "gunicorn": f"deploy/gunicorn.conf.py, {GUNICORN_WORKERS} workers x "
+        f"{GUNICORN_THREADS} threads (gthread)",
+        "database": database,
+        "throttles": f"THROTTLE_USER={THROTTLE_USER} (the default is 6000/min)",
+    }
+
+
+def measure(results: Results, env: dict, db_url: str, workdir: Path) -> None:
+    print("bench: migrate and seed", flush=True)
+    started = time.monotonic()
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+    run([PYTHON, "-m", "bench.prepare", "store", str(workdir)], env=env)
+    state = json.loads((workdir / "state.json").read_text())
+    results.facts["data"] = (
+        f"{state.get('counts', {})} seeded by {state['seeded_by']} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    queries = json.loads(
+        run([PYTHON, "-m", "bench.prepare", "queries", str(workdir)], env=env)
+    )
+    token = state["token"]
+
+    pg_hot = pg_random = None
+    if wanted("pgbench"):
+        print("bench: pgbench", flush=True)
+        pg_hot, pg_random = measure_pgbench(db_url)
+        results.add(Row("PostgreSQL: decrement one hot row", pg_hot, "tx/s"))
+        results.add(
+            Row("PostgreSQL: decrement random rows of 2,000", pg_random, "tx/s")
+        )
+
+    if wanted("hello"):
+        print("bench: bare WSGI hello", flush=True)
+        server = Server("bench.hello:application", env, workdir, "hello").start()
+        try:
+            wrk("/health", duration=2)
+            hello = wrk("/health")
+        finally:
+            server.stop()
+        results.add(Row("bare WSGI hello", hello["rate"], **_lat(hello)))
+
+    reference = None
+    if wanted("reference"):
+        print("bench: reference Django view", flush=True)
+        ref_env = dict(env, DJANGO_SETTINGS_MODULE="bench.settings")
+        server = Server("bench.reference:application", ref_env, workdir, "reference")
+        server.start()
+        try:
+            wrk("/reference/products/", duration=2)
+            ref = wrk("/reference/products/")
+        finally:
+            server.stop()
+        _require_ok(ref, "reference")
+        reference = ref["rate"]
+        results.add(
+            Row("reference: Django view, 50 products (raw SQL)", reference, **_lat(ref))
+        )
+
+    print("bench: the store", flush=True)
+    server = Server("store_project.wsgi:application", env, workdir, "store").start()
+    try:
+        measure_store(results, server, env, workdir, token, reference, pg_hot, queries)
+    finally:
+        rss = server.worker_rss_mb()
+        server.stop()
+    if rss:
+        results.add(
+            Row(
+                "gunicorn worker RSS after the run (max)",
+                max(rss),
+                "MB",
+                target="< 150 MB",
+                ok=max(rss) < 150,
+            )
+        )
+
+
+def _lat(data: dict) -> dict:
+    return {"p50_ms": data["p50_us"] / 1000, "p99_ms": data["p99_us"] / 1000}
+
+
+def _require_ok(data: dict, name: str) -> None:
+    if data["errors"] or data["non_2xx"]:
+        raise SystemExit(f"{name}: errors {data}")
+
+
+def _ratio_row(name, data, reference, share, queries, extra_ok=True, target_extra=""):
+    ratio = data["rate"] / reference if reference else None
+    target = f">= {share:.0%} of reference" + target_extra
+    return Row(
+        name,
+        data["rate"],
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        ratio="" if ratio is None else f"{ratio:.1%}",
+        queries=queries,
+        target=target,
+        ok=None if ratio is None else (ratio >= share and extra_ok),
+    )
+
+
+def measure_store(results, server, env, workdir, token, reference, pg_hot, queries):
+    wrk("/api/v1/products/?page_size=50", token=token, duration=3)  # warm up
+    if wanted("products"):
+        data = wrk("/api/v1/products/?page_size=50", token=token)
+        _require_ok(data, "products")
+        p99_ok = data["p99_us"] < 150_000
+        results.add(
+            _ratio_row(
+                "GET /api/v1/products/?page_size=50",
+                data,
+                reference,
+                0.35,
+                queries["products"],
+                extra_ok=p99_ok,
+                target_extra=", p99 < 150 ms",
+            )
+        )
+    if wanted("orders"):
+        data = wrk("/api/v1/orders/?page_size=50", token=token)
+        _require_ok(data, "orders")
+        results.add(
+            _ratio_row(
+                "GET /api/v1/orders/?page_size=50 (lines embedded)",
+                data,
+                reference,
+                0.20,
+                queries["orders"],
+            )
+        )
+    if wanted("create"):
+        data = wrk(
+            "/api/v1/orders/",
+            token=token,
+            script="wrk.lua",
+            args=(
+                "create",
+                str(workdir / "products.txt"),
+                str(workdir / "clients.txt"),
+            ),
+        )
+        created = data["statuses"].get(201, 0)
+        bad = data["requests"] - created
+        data["rate"] = created / data["seconds"]
+        row = _ratio_row(
+            "POST /api/v1/orders/ (draft, 3 lines)",
+            data,
+            reference,
+            0.15,
+            queries["create"],
+        )
+        if bad or data["errors"]:
+            row.ok, row.note = False, f"({bad} not 201: {data['statuses']})"
+        results.add(row)
+    if not (wanted("confirm") or wanted("oversell")):
+        return
+    print("bench: confirmation pools", flush=True)
+    run([PYTHON, "-m", "bench.prepare", "pools", str(workdir)], env=env)
+    pools = json.loads((workdir / "pools.json").read_text())
+    if wanted("confirm"):
+        hot = confirm_run(workdir, env, token, "hot", pools)
+        hot_ok = pg_hot is not None and hot["rate"] >= 0.10 * pg_hot
+        results.add(
+            Row(
+                "confirm: one hot product (1 line)",
+                hot["rate"],
+                "conf/s",
+                p50_ms=hot["p50_us"] / 1000,
+                p99_ms=hot["p99_us"] / 1000,
+                ratio="" if not pg_hot else f"{hot['rate'] / pg_hot:.1%} of pg hot",
+                queries=queries["confirm"],
+                target=">= 10% of pgbench hot row; ledger exact",
+                ok=None if pg_hot is None else hot_ok and hot["exact"],
+                note=hot["note"],
+            )
+        )
+        many = confirm_run(workdir, env, token, "many", pools)
+        results.add(
+            Row(
+                "confirm: many products (3 lines)",
+                many["rate"],
+                "conf/s",
+                p50_ms=many["p50_us"] / 1000,
+                p99_ms=many["p99_us"] / 1000,
+                queries=queries["confirm"],
+                target=">= 400/s; ledger exact",
+                ok=many["rate"] >= 400 and many["exact"],
+                note=many["note"],
+            )
+        )
+    if wanted("oversell"):
+        results.add(last_units_race(workdir, env, token, pools))
+
+
+def confirm_run(workdir, env, token, pool_name, pools) -> dict:
+    print(f"bench: confirm ({pool_name})", flush=True)
+    data = wrk(
+        "/api/v1/orders/",
+        token=token,
+        script="wrk.lua",
+        args=("confirm", str(workdir / f"pool-{pool_name}.txt"), str(WRK_THREADS)),
+    )
+    check = ledger(workdir, env, pool_name)
+    ok_http = data["statuses"].get(200, 0)
+    # Answers still in flight when wrk stops are confirmed but not counted.
+    data["rate"] = ok_http / data["seconds"]
+    problems = []
+    if not 0 <= check["confirmed"] - ok_http <= CONNECTIONS:
+        problems.append(f"200s {ok_http} but {check['confirmed']} confirmed")
+    others = {k: v for k, v in data["statuses"].items() if k != 200}
+    if others or data["errors"]:
+        problems.append(f"other answers {others}, socket errors {data['errors']}")
+    if not check["exact"]:
+        problems.append(f"ledger {check}")
+    if pools[pool_name]["size"] <= ok_http:
+        problems.append("the pool ran out: make it larger")
+    data["exact"] = check["exact"] and not problems
+    data["note"] = (
+        f"(oversold {check['oversold']}, ledger "
+        f"{'exact' if check['exact'] else 'WRONG'}"
+        + (f"; {'; '.join(problems)}" if problems else "")
+        + ")"
+    )
+    return data
+
+
+def ledger(workdir, env, pool_name) -> dict:
+    out = run(
+        [PYTHON, "-m", "bench.prepare", "check", str(workdir), pool_name], env=env
+    )
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def last_units_race(workdir, env, token, pools) -> Row:
+    """Many confirmations at once for the last units: exactly the stock succeeds."""
+    print("bench: last-units race", flush=True)
+    pool = pools["last_units"]
+    stock = next(iter(pool["stock_before"].values()))
+    barrier = threading.Barrier(CONNECTIONS)
+    local = threading.local()
+
+    def confirm(order_id: int) -> int:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(
+                "127.0.0.1", PORT, timeout=30
+            )
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+        conn.request(
+            "POST",
+            f"/api/v1/orders/{order_id}/confirm/",
+            headers={"Authorization": f"Token {token}", "Content-Length": "0"},
+        )
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    with ThreadPoolExecutor(CONNECTIONS) as pool_executor:
+        answers = list(pool_executor.map(confirm, pool["orders"]))
+    check = ledger(workdir, env, "last_units")
+    ok = answers.count(200)
+    refused = answers.count(409)
+    exact = (
+        ok == stock == check["confirmed"]
+        and refused == len(answers) - ok
+        and check["exact"]
+    )
+    return Row(
+        f"last units: {len(answers)} confirmations for {stock} units",
+        None,
+        "",
+        target=f"exactly {stock} succeed, the rest 409; oversold 0; ledger exact",
+        ok=exact,
+        note=f"({ok} succeeded, {refused} refused, oversold {check['oversold']}, "
+        f"ledger {'exact' if check['exact'] else 'WRONG'})",
+    )
+
+
+def measure_pgbench(db_url: str) -> tuple[float, float]:
+    setup = [
+        "DROP TABLE IF EXISTS bench_stock",
+        "CREATE TABLE bench_stock (id int PRIMARY KEY, stock int NOT NULL)",
+        "INSERT INTO bench_stock SELECT g, 1000000000 FROM generate_series(1, 2000) g",
+        "VACUUM ANALYZE bench_stock",
+    ]
+    run(["psql", db_url, "-q", *(arg for sql in setup for arg in ("-c", sql))])
+    decrement = (
+        "UPDATE bench_stock SET stock = stock - 1 WHERE id = :id AND stock >= 1;\n"
+    )
+    try:
+        hot = pgbench(db_url, "\\set id 1\n" + decrement, DURATION)
+        random_rows = pgbench(
+            db_url, "\\set id random(1, 2000)\n" + decrement, DURATION
+        )
+    finally:
+        run(["psql", db_url, "-qc", "DROP TABLE bench_stock"])
+    return hot, random_rows
+
+
+def render(results: Results) -> str:
+    facts = "\n".join(f"- {k}: {v}" for k, v in results.facts.items())
+    return f"{facts}\n\n{results.table()}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""The bench's database work, run under the store's own settings.
+
+``python -m bench.prepare COMMAND WORKDIR`` with the store's environment:
+
+- ``store``: seed a realistic store (2,000 products, 1,000 clients, 20,000
+  orders) and the bench login; write ``WORKDIR/state.json`` and the id files
+  the wrk scripts read.
+- ``pools``: draft orders for the confirmation runs (one hot product, many
+  products, and a last-units product for the oversell check).
+- ``queries``: SQL queries per request of each measured endpoint.
+- ``check POOL``: the ledger after a confirmation run, as JSON.
+
+Draft orders for the confirmation pools are bulk-inserted: tens of thousands
+through ``order_create`` would take minutes, and a draft with its lines and its
+total is all that service writes (no stock, no ledger). Every stock change
+goes through ``catalog.services``, so the ledger stays exact.
+"""
+
+import json
+import os
+import random
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "store_project.settings")
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import OuterRef, Subquery, Sum  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
+from django.test import Client as HttpClient  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from catalog import services as catalog_services  # noqa: E402
+from catalog.models import Category, Product, StockMovement  # noqa: E402
+from customers.models import Client  # noqa: E402
+from sales.models import Order, OrderLine  # noqa: E402
+
+PRODUCTS, CLIENTS, ORDERS = 2000, 1000, 20000
+BENCH_USER = "bench-clerk"
+LINES_PER_ORDER = 3
+LAST_UNITS = 25  # stock of the oversell check's product
+LAST_UNITS_ORDERS = 100  # drafts competing for those units
+SEED = 11
+
+
+def main(argv: list[str]) -> int:
+    command, workdir = argv[1], Path(argv[2])
+    if command == "store":
+        state = seed_store()
+        state |= bench_login()
+        state |= write_id_files(workdir)
+        _save(workdir / "state.json", state)
+    elif command == "pools":
+        duration = float(os.environ.get("BENCH_DURATION", "10"))
+        _save(workdir / "pools.json", confirmation_pools(workdir, duration))
+    elif command == "queries":
+        print(json.dumps(queries_per_request(workdir)))
+    elif command == "check":
+        print(json.dumps(ledger_check(workdir, argv[3])))
+    else:
+        raise SystemExit(f"unknown command {command!r}")
+    return 0
+
+
+def _save(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+# --- The store -----------------------------------------------------------------
+
+
+def seed_store() -> dict:
+    """The demo seeder when the project has it, else a plain bulk store."""
+    try:
+        from sales.seeding.demo import seed_demo
+        from sales.seeding.plan import Sizes
+    except ImportError:
+        return _bulk_store()
+    result = seed_demo(
+        sizes=Sizes(
+            categories=12,
+            products=PRODUCTS,
+            clients=CLIENTS,
+            employees=12,
+            orders=ORDERS,
+            months=24,
+        ),
+        seed=SEED,
+        password=os.urandom(12).hex(),
+        bulk=True,
+    )
+    return {"seeded_by": "sales.seeding.demo.seed_demo", "counts": result.counts}
+
+
+@transaction.atomic
+def _bulk_store() -> dict:
+    """Products, clients and draft orders with lines, when no seeder exists."""
+    rng = random.Random(SEED)
+    categories = [
+        catalog_services.category_create(name=f"Bench {i}") for i in range(12)
+    ]
+    products = Product.objects.bulk_create(
+        Product(
+            category=rng.choice(categories),
+            name=f"Product {i:04d}",
+            sku=f"B-{i:05d}",
+            description="A product of the benchmark store.",
+            unit_price=Decimal(rng.randint(100, 50000)) / 100,
+            stock=0,
+            reorder_level=rng.randint(0, 20),
+        )
+        for i in range(PRODUCTS)
+    )
+    catalog_services.stock_apply(
+        changes={p.pk: rng.randint(50, 500) for p in products}, reason="initial"
+    )
+    clients = Client.objects.bulk_create(
+        Client(name=f"Client {i}", email=f"client{i}@bench.example")
+        for i in range(CLIENTS)
+    )
+    _bulk_drafts(rng, clients, products, ORDERS, LINES_PER_ORDER)
+    return {"seeded_by": "bench.prepare (bulk drafts)"}
+
+
+def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
+    """Insert ``count`` draft orders of ``lines`` distinct products each."""
+    picks = [rng.sample(products, lines) for _ in range(count)]
+    orders = Order.objects.bulk_create(
+        Order(
+            client=rng.choice(clients),
+            total_amount=sum((p.unit_price for p in chosen), Decimal("0.00")),
+        )
+        for chosen in picks
+    )
+    OrderLine.objects.bulk_create(
+        (
+            OrderLine(order=order, product=p, quantity=1, unit_price=p.unit_price)
+            for order, chosen in zip(orders, picks, strict=True)
+            for p in chosen
+        ),
+        batch_size=5000,
+    )
+    return [order.pk for order in orders]
+
+
+def bench_login() -> dict:
+    """A clerk (reads everything, writes and confirms orders) with a token."""
+    user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+    user.groups.add(Group.objects.get(name="clerk"))
+    token, _ = Token.objects.get_or_create(user=user)
+    return {"user": BENCH_USER, "token": token.key}
+
+
+def write_id_files(workdir: Path) -> dict:
+    """Active products and clients, for the draft-creation script."""
+    products = list(
+        Product.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    clients = list(Client.objects.order_by("pk").values_list("pk", flat=True))
+    (workdir / "products.txt").write_text("\n".join(map(str, products)) + "\n")
+    (workdir / "clients.txt").write_text("\n".join(map(str, clients)) + "\n")
+    # Creating drafts takes no stock, but keep their products far from short.
+    return {"active_products": len(products), "clients": len(clients)}
+
+
+# --- Confirmation pools --------------------------------------------------------
+
+
+def confirmation_pools(workdir: Path, duration: float) -> dict:
+    """Drafts to confirm: more than the run can get through at 1,500/s."""
+    rng = random.Random(SEED + 1)
+    size = int(1500 * duration)
+    clients = list(Client.objects.all()[:200])
+    active = list(Product.objects.filter(is_active=True).order_by("pk"))
+    category = Category.objects.order_by("pk").first()
+    pools = {}
+    with transaction.atomic():
+        hot = catalog_services.product_create(
+            category=category, name="Bench hot product", unit_price=Decimal("9.99")
+        )
+        catalog_services.stock_apply(changes={hot.pk: size}, reason="restock")
+        pools["hot"] = {
+            "orders": _bulk_drafts(rng, clients, [hot], size, 1),
+            "products": [hot.pk],
+        }
+        many = active
+        catalog_services.stock_apply(
+            changes={p.pk: size for p in many}, reason="restock"
+        )
+        pools["many"] = {
+            "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER),
+            "products": [p.pk for p in many],
+        }
+        last = catalog_services.product_create(
+            category=category,
+            name="Bench last units",
+            unit_price=Decimal("4.99"),
+            stock=LAST_UNITS,
+        )
+        pools["last_units"] = {
+            "orders": _bulk_drafts(rng, clients, [last], LAST_UNITS_ORDERS, 1),
+            "products": [last.pk],
+        }
+    for name, pool in pools.items():
+        (workdir / f"pool-{name}.txt").write_text(
+            "\n".join(map(str, pool["orders"])) + "\n"
+        )
+        pool["stock_before"] = dict(
+            Product.objects.filter(pk__in=pool["products"]).values_list("pk", "stock")
+        )
+        pool["size"] = len(pool["orders"])
+    return pools
+
+
+def ledger_check(workdir: Path, pool_name: str) -> dict:
+    """After a run: nothing below zero, stock = ledger, taken = confirmed."""
+    pool = _load(workdir / "pools.json")[pool_name]
+    ledger = (
+        StockMovement.objects.filter(product=OuterRef("pk"))
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    mismatched = (
+        Product.objects.annotate(ledger=Coalesce(Subquery(ledger), 0))
+        .exclude(stock=Coalesce(Subquery(ledger), 0))
+        .count()
+    )
+    negative = Product.objects.filter(stock__lt=0).count()
+    orders = Order.objects.filter(pk__in=pool["orders"])
+    confirmed = orders.filter(status="confirmed").count()
+    ordered = (
+        OrderLine.objects.filter(order__in=orders, order__status="confirmed").aggregate(
+            n=Sum("quantity")
+        )["n"]
+        or 0
+    )
+    sold = -(
+        StockMovement.objects.filter(
+            order_id__in=pool["orders"], reason="sale"
+        ).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    before = {int(k): v for k, v in pool["stock_before"].items()}
+    after = dict(Product.objects.filter(pk__in=before).values_list("pk", "stock"))
+    stock_taken = sum(before[pk] - after[pk] for pk in before)
+    # More units confirmed than the products held: the oversell a race would cause.
+    oversold = max(0, ordered - sum(before.values())) + negative
+    return {
+        "confirmed": confirmed,
+        "units_ordered": ordered,
+        "units_sold_in_ledger": sold,
+        "stock_taken": stock_taken,
+        "negative_stock_products": negative,
+        "products_stock_not_ledger": mismatched,
+        "oversold": oversold,
+        "exact": mismatched == 0
+        and negative == 0
+        and ordered == sold == stock_taken
+        and oversold == 0,
+    }
+
+
+# --- Queries per request -------------------------------------------------------
+
+
+def queries_per_request(workdir: Path) -> dict:
+    """Run each measured request once in-process and count its SQL queries."""
+    state = _load(workdir / "state.json")
+    http = HttpClient(HTTP_AUTHORIZATION=f"Token {state['token']}")
+    products = [int(x) for x in (workdir / "products.txt").read_text().split()]
+    client_id = int((workdir / "clients.txt").read_text().split()[0])
+    spare = _bulk_drafts(
+        random.Random(SEED + 2),
+        list(Client.objects.filter(pk=client_id)),
+        list(Product.objects.filter(pk__in=products[:LINES_PER_ORDER])),
+        1,
+        LINES_PER_ORDER,
+    )[0]
+    catalog_services.stock_apply(
+        changes=dict.fromkeys(products[:LINES_PER_ORDER], 1), reason="restock"
+    )
+    body = {
+        "client": client_id,
+        "lines": [{"product": p, "quantity": 1} for p in products[:LINES_PER_ORDER]],
+    }
+    requests = {
+        "products": lambda: http.get("/api/v1/products/?page_size=50"),
+        "orders": lambda: http.get("/api/v1/orders/?page_size=50"),
+        "create": lambda: http.post(
+            "/api/v1/orders/", json.dumps(body), content_type="application/json"
+        ),
+        "confirm": lambda: http.post(f"/api/v1/orders/{spare}/confirm/"),
+    }
+    counts = {}
+    for name, send in requests.items():
+        if name in {"products", "orders"}:
+            send()  # warm caches: measure the steady state
+        with CaptureQueriesContext(connection) as captured:
+            response = send()
+        if response.status_code >= 300:
+            raise SystemExit(f"{name}: {response.status_code} {response.content[:300]}")
+        counts[name] = len(captured)
+    return counts
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
