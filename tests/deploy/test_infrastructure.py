@@ -1,0 +1,679 @@
+"""Infrastructure as code: CloudFormation for AWS, the Helm chart for EKS.
+
+Validators (pinned in requirements-dev.txt, all offline): cfn-lint, trivy's
+misconfiguration checks (``trivy config`` with its embedded checks bundle),
+Helm's linter and renderer through helm-python-sdk (the Go library, no helm
+binary), kubernetes-validate's bundled OpenAPI schemas. Each is shown to catch
+a deliberately broken sample.
+"""
+
+import copy
+import json
+import shlex
+import shutil
+import tempfile
+
+import pytest
+import yaml
+from cfnlint.decode import decode_str
+
+from . import material
+from .material import BIN, ECS, REPO, output, run
+
+AWS = REPO / "deploy" / "aws"
+PARAMETERS = AWS / "parameters"
+CHART = REPO / "deploy" / "helm" / "store"
+VALUES_FILES = ["values.yaml", "values-staging.yaml", "values-production.yaml"]
+# EKS's current versions with standard support; the schemas ship with
+# kubernetes-validate.
+KUBERNETES_VERSIONS = ["1.34.0", "1.35.0"]
+IMAGE_TAG = "0123456789abcdef0123456789abcdef01234567"
+
+TEMPLATES = sorted(AWS.glob("*.yaml"))
+# Each parameter file is named after its template: <template>[-<environment>].
+STACKS = [
+    (AWS / f"{path.stem.split('-')[0]}.yaml", path)
+    for path in sorted(PARAMETERS.glob("*.json"))
+]
+
+
+def load_template(path):
+    template, matches = decode_str(path.read_text())
+    assert not matches, matches
+    return template
+
+
+# --- cfn-lint -------------------------------------------------------------------
+
+
+def cfn_lint(*templates_then_parameter_files):
+    templates = [p for p in templates_then_parameter_files if p.suffix == ".yaml"]
+    parameter_files = [p for p in templates_then_parameter_files if p.suffix != ".yaml"]
+    args = [BIN / "cfn-lint", *templates]
+    if parameter_files:
+        args += ["--parameter-files", *parameter_files]
+    return run(args)
+
+
+def test_every_template_has_parameter_files():
+    assert {template for template, _ in STACKS} == set(TEMPLATES)
+    assert {p.name for _, p in STACKS} >= {
+        "service-staging.json",
+        "service-production.json",
+    }
+
+
+def test_templates_pass_cfn_lint():
+    result = cfn_lint(*TEMPLATES)
+    assert result.returncode == 0, output(result)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_template_passes_cfn_lint_with_its_parameters(template):
+    parameter_files = [p for t, p in STACKS if t == template]
+    result = cfn_lint(template, *parameter_files)
+    assert result.returncode == 0, output(result)
+    declared = load_template(template)["Parameters"]
+    required = {name for name, spec in declared.items() if "Default" not in spec}
+    for parameters in parameter_files:
+        given = {p["ParameterKey"] for p in json.loads(parameters.read_text())}
+        assert given <= set(declared), (parameters.name, given - set(declared))
+        assert required <= given, (parameters.name, required - given)
+
+
+def test_cfn_lint_catches_a_broken_template(tmp_path):
+    broken = tmp_path / "service.yaml"
+    broken.write_text(
+        (AWS / "service.yaml")
+        .read_text()
+        .replace("StorageEncrypted: true", "StorageEncrypted: maybe")
+        .replace("Type: AWS::ECS::Cluster", "Type: AWS::ECS::Clusters")
+    )
+    result = cfn_lint(broken)
+    assert result.returncode != 0
+    assert "E3012" in result.stdout, output(result)  # maybe is not a boolean
+    assert "E3006" in result.stdout, output(result)  # no such resource type
+
+
+def test_cfn_lint_catches_a_bad_parameter_value(tmp_path):
+    parameters = json.loads((PARAMETERS / "service-staging.json").read_text())
+    for parameter in parameters:
+        if parameter["ParameterKey"] == "Environment":
+            parameter["ParameterValue"] = "prod"
+    broken = tmp_path / "service-staging.json"
+    broken.write_text(json.dumps(parameters))
+    result = cfn_lint(AWS / "service.yaml", broken)
+    assert result.returncode != 0
+    assert "E2900" in result.stdout, output(result)
+
+
+# --- the templates' own rules ---------------------------------------------------
+
+
+def resources_of_type(template, kind):
+    return {
+        name: resource.get("Properties", {})
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def service_problems(template) -> list[str]:
+    """What the issue asks of the environment stack, beyond cfn-lint."""
+    problems = []
+    for name, db in resources_of_type(template, "AWS::RDS::DBInstance").items():
+        for key, wanted in (
+            ("Engine", "postgres"),
+            ("MultiAZ", True),
+            ("StorageEncrypted", True),
+            ("DeletionProtection", True),
+            ("PubliclyAccessible", False),
+        ):
+            if db.get(key) != wanted:
+                problems.append(f"{name}: {key} is not {wanted}")
+        if not db.get("BackupRetentionPeriod"):
+            problems.append(f"{name}: no automated backups")
+    for name, service in resources_of_type(template, "AWS::ECS::Service").items():
+        breaker = service.get("DeploymentConfiguration", {}).get(
+            "DeploymentCircuitBreaker", {}
+        )
+        if breaker != {"Enable": True, "Rollback": True}:
+            problems.append(f"{name}: no deployment circuit breaker with rollback")
+        network = service.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+        if network.get("AssignPublicIp") != "DISABLED":
+            problems.append(f"{name}: tasks get a public IP")
+    metrics = {
+        policy["TargetTrackingScalingPolicyConfiguration"][
+            "PredefinedMetricSpecification"
+        ]["PredefinedMetricType"]
+        for policy in resources_of_type(
+            template, "AWS::ApplicationAutoScaling::ScalingPolicy"
+        ).values()
+    }
+    for metric in ("ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"):
+        if metric not in metrics:
+            problems.append(f"no autoscaling on {metric}")
+    listeners = resources_of_type(template, "AWS::ElasticLoadBalancingV2::Listener")
+    for name, listener in listeners.items():
+        actions = [action["Type"] for action in listener.get("DefaultActions", [])]
+        if listener.get("Protocol") == "HTTP" and actions != ["redirect"]:
+            problems.append(f"{name}: plain HTTP is served, not redirected")
+    if not any(listener.get("Protocol") == "HTTPS" for listener in listeners.values()):
+        problems.append("no HTTPS listener")
+    for name, group in resources_of_type(template, "AWS::Logs::LogGroup").items():
+        if "RetentionInDays" not in group:
+            problems.append(f"{name}: logs kept forever")
+    ingress = resources_of_type(template, "AWS::EC2::SecurityGroupIngress")
+    into_database = [
+        rule
+        for rule in ingress.values()
+        if rule.get("GroupId") == {"Ref": "DatabaseSecurityGroup"}
+    ]
+    sources = [rule.get("SourceSecurityGroupId") for rule in into_database]
+    if sources != [{"Ref": "ServiceSecurityGroup"}]:
+        problems.append(f"database reachable from {sources}, not the service only")
+    return problems
+
+
+def test_service_template_follows_the_rules():
+    assert service_problems(load_template(AWS / "service.yaml")) == []
+
+
+@pytest.mark.parametrize(
+    ("break_it", "problem"),
+    [
+        (
+            lambda t: t["Resources"]["Database"]["Properties"].update(MultiAZ=False),
+            "MultiAZ",
+        ),
+        (
+            lambda t: t["Resources"]["Service"]["Properties"][
+                "DeploymentConfiguration"
+            ].pop("DeploymentCircuitBreaker"),
+            "circuit breaker",
+        ),
+        (lambda t: t["Resources"].pop("RequestScaling"), "ALBRequestCountPerTarget"),
+        (
+            lambda t: t["Resources"]["HttpRedirectListener"]["Properties"].update(
+                DefaultActions=[{"Type": "forward"}]
+            ),
+            "not redirected",
+        ),
+        (
+            lambda t: t["Resources"]["DatabaseFromService"]["Properties"].update(
+                SourceSecurityGroupId={"Ref": "LoadBalancerSecurityGroup"}
+            ),
+            "service only",
+        ),
+    ],
+)
+def test_template_rules_catch_a_broken_template(break_it, problem):
+    template = copy.deepcopy(load_template(AWS / "service.yaml"))
+    break_it(template)
+    problems = service_problems(template)
+    assert any(problem in p for p in problems), problems
+
+
+def test_account_template_ecr_and_oidc_role():
+    template = load_template(AWS / "account.yaml")
+    (repository,) = resources_of_type(template, "AWS::ECR::Repository").values()
+    assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert repository["ImageTagMutability"] == "IMMUTABLE"
+    assert json.loads(
+        repository["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"].replace(
+            "${ImagesToKeep}", "100"
+        )
+    )["rules"]
+    role = template["Resources"]["DeployRole"]["Properties"]
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    conditions = statement["Condition"]["StringEquals"]
+    assert conditions["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    subjects = [
+        s["Fn::Sub"] for s in conditions["token.actions.githubusercontent.com:sub"]
+    ]
+    prefix = "repo:${GitHubOwner}/${GitHubRepository}:"
+    assert sorted(subjects) == sorted(
+        prefix + claim
+        for claim in (
+            "ref:refs/heads/main",
+            "environment:staging",
+            "environment:production",
+        )
+    )
+    # Wildcard resources only for the two actions that have no resource level.
+    for policy in role["Policies"]:
+        for rule in policy["PolicyDocument"]["Statement"]:
+            if rule["Resource"] == "*":
+                assert rule["Action"] in (
+                    "ecr:GetAuthorizationToken",
+                    "ecs:RegisterTaskDefinition",
+                ), rule
+
+
+# --- the stack outputs the pipeline reads ------------------------------------------
+
+
+def names_the_pipeline_reads() -> set[str]:
+    """Outputs the workflow reads, and the task definitions' placeholders."""
+    names = set()
+    workflow = material.workflow("deploy-environment.yml")
+    for words in material.run_commands(workflow):
+        if "describe-stacks" in words and "for" in words:
+            start = words.index("for") + 2  # for key in A B C; do
+            for word in words[start + 1 :]:
+                names.add(word.rstrip(";"))
+                if word.endswith(";"):
+                    break
+    render = material.render_module()
+    for environment in material.ENVIRONMENTS:
+        text = (ECS / f"task-definition.{environment}.json").read_text()
+        names.update(render.PLACEHOLDER.findall(text))
+    names.discard("Region")  # the workflow passes it with --set
+    return names
+
+
+def output_problems(template) -> list[str]:
+    missing = names_the_pipeline_reads() - set(template.get("Outputs", {}))
+    return [f"the stack has no output {name}" for name in sorted(missing)]
+
+
+def test_the_pipeline_reads_names_the_stack_outputs():
+    names = names_the_pipeline_reads()
+    assert {"ClusterName", "ServiceName", "ServiceUrl", "DatabaseUrlSecretArn"} <= names
+    assert output_problems(load_template(AWS / "service.yaml")) == []
+
+
+def test_output_check_catches_a_missing_output():
+    template = copy.deepcopy(load_template(AWS / "service.yaml"))
+    template["Outputs"].pop("ServiceName")
+    template["Outputs"].pop("SecretKeySecretArn")
+    assert output_problems(template) == [
+        "the stack has no output SecretKeySecretArn",
+        "the stack has no output ServiceName",
+    ]
+
+
+def test_stack_task_definition_matches_the_pipeline_templates():
+    """The first revision (CloudFormation) and the next ones agree."""
+    template = load_template(AWS / "service.yaml")
+    (stack_task,) = resources_of_type(template, "AWS::ECS::TaskDefinition").values()
+    (stack_container,) = stack_task["ContainerDefinitions"]
+    (service,) = resources_of_type(template, "AWS::ECS::Service").values()
+    (balanced,) = service["LoadBalancers"]
+    for environment in material.ENVIRONMENTS:
+        task = material.rendered_task_definition(environment, "store")
+        (container,) = task["containerDefinitions"]
+        assert stack_container["Name"] == container["name"] == balanced["ContainerName"]
+        port = container["portMappings"][0]["containerPort"]
+        assert stack_container["PortMappings"][0]["ContainerPort"] == port
+        assert balanced["ContainerPort"] == port
+        assert stack_container["User"] == container["user"]
+        assert {s["Name"] for s in stack_container["Secrets"]} == {
+            s["name"] for s in container["secrets"]
+        }
+        assert {e["Name"] for e in stack_container["Environment"]} <= {
+            e["name"] for e in container["environment"]
+        }
+        assert stack_task["Family"] == {"Fn::Sub": "store-${Environment}"}
+        assert task["family"] == f"store-{environment}"
+
+
+# --- trivy config -----------------------------------------------------------------
+
+
+def trivy_config(target, *extra):
+    # A cache of its own per run: trivy locks its cache directory.
+    with tempfile.TemporaryDirectory() as cache:
+        return _trivy_config(target, cache, *extra)
+
+
+def _trivy_config(target, cache, *extra):
+    return run(
+        [
+            BIN / "trivy",
+            "config",
+            "--quiet",
+            "--skip-check-update",  # the checks embedded in the binary: offline
+            "--skip-version-check",
+            "--cache-dir",
+            cache,
+            "--severity",
+            "HIGH,CRITICAL",
+            "--exit-code",
+            "1",
+            "--format",
+            "json",
+            *extra,
+            target,
+        ]
+    )
+
+
+def trivy_findings(result) -> list[str]:
+    report = json.loads(result.stdout or "{}")
+    return [
+        f"{r['Target']}: {m['ID']} {m['Severity']} {m['Title']}"
+        for r in report.get("Results", [])
+        for m in r.get("Misconfigurations", [])
+        if m.get("Status") == "FAIL"
+    ]
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_trivy_config_finds_nothing_high_in_deploy(values_file):
+    result = trivy_config(
+        REPO / "deploy",
+        "--helm-set",
+        f"image.tag={IMAGE_TAG}",
+        "--helm-values",
+        CHART / values_file,
+    )
+    assert result.returncode == 0, trivy_findings(result) or output(result)
+    report = json.loads(result.stdout)
+    types = {r["Type"] for r in report.get("Results", [])}
+    assert {"cloudformation", "helm"} <= types, types  # really scanned
+
+
+def test_trivy_config_finds_nothing_high_in_the_dockerfile(tmp_path):
+    shutil.copy(REPO / "Dockerfile", tmp_path / "Dockerfile")
+    result = trivy_config(tmp_path)
+    assert result.returncode == 0, trivy_findings(result) or output(result)
+    report = json.loads(result.stdout)
+    assert [r["Type"] for r in report["Results"]] == ["dockerfile"]
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_trivy_config_finds_nothing_high_in_rendered_manifests(tmp_path, values_file):
+    # The rendered files include the migration Job, a hook trivy's own Helm
+    # scan leaves out.
+    for name, manifest in render(values_file).items():
+        (tmp_path / name.replace("/", "_")).write_text(manifest)
+    result = trivy_config(tmp_path)
+    assert result.returncode == 0, trivy_findings(result) or output(result)
+    report = json.loads(result.stdout)
+    targets = {r["Target"] for r in report.get("Results", [])}
+    assert any("migrate-job" in target for target in targets), targets
+
+
+def unjustified_waivers(text: str) -> list[str]:
+    """``trivy:ignore`` lines without a ``# Waiver:`` comment just above them."""
+    lines = text.splitlines()
+    unjustified = []
+    for number, line in enumerate(lines):
+        if "trivy:ignore:" in line:
+            above = lines[max(0, number - 8) : number + 1]
+            if not any(a.strip().startswith("# Waiver:") for a in above):
+                unjustified.append(f"line {number + 1}: {line.strip()}")
+    return unjustified
+
+
+def test_every_trivy_waiver_is_justified_next_to_it():
+    waivers = 0
+    for path in [REPO / "Dockerfile", *sorted((REPO / "deploy").rglob("*"))]:
+        if path.is_file() and path.suffix in ("", ".yaml", ".yml", ".tpl"):
+            text = path.read_text()
+            waivers += text.count("trivy:ignore:")
+            assert unjustified_waivers(text) == [], path
+    assert waivers == 3  # the three of deploy/README.md; update both together
+
+
+def test_waiver_check_catches_an_unjustified_waiver():
+    text = "Resources:\n  # trivy:ignore:AVD-AWS-0053\n  LoadBalancer: {}\n"
+    assert unjustified_waivers(text) == ["line 2: # trivy:ignore:AVD-AWS-0053"]
+
+
+BROKEN_FOR_TRIVY = {
+    "Dockerfile": (
+        "FROM python:3.11.14-slim-trixie\nUSER root\n"
+        'CMD ["python", "-m", "http.server"]\n',
+        "DS-0002",  # runs as root
+    ),
+    "bucket.yaml": (
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Db:\n"
+        "    Type: AWS::RDS::DBInstance\n    Properties:\n"
+        "      Engine: postgres\n      DBInstanceClass: db.t4g.micro\n"
+        "      AllocatedStorage: 20\n      StorageEncrypted: false\n"
+        "      PubliclyAccessible: true\n",
+        "AWS-0080",  # storage not encrypted
+    ),
+    "pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: store\n"
+        "spec:\n  containers:\n    - name: c\n      image: busybox:1.37\n"
+        "      securityContext:\n        privileged: true\n",
+        "KSV-0017",  # privileged
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_FOR_TRIVY))
+def test_trivy_config_catches_a_broken_sample(tmp_path, name):
+    text, finding = BROKEN_FOR_TRIVY[name]
+    (tmp_path / name).write_text(text)
+    result = trivy_config(tmp_path)
+    assert result.returncode == 1, output(result)
+    assert any(finding in f for f in trivy_findings(result)), trivy_findings(result)
+
+
+# --- Helm: lint, render -----------------------------------------------------------
+
+
+def values(values_file: str) -> dict:
+    import helm_python as helm
+
+    merged = helm.values_from_yaml((CHART / values_file).read_text())
+    merged.setdefault("image", {})["tag"] = IMAGE_TAG
+    return merged
+
+
+def render(values_file: str, chart=CHART) -> dict[str, str]:
+    import helm_python as helm
+
+    manifests = helm.Chart.load(chart).render(
+        values(values_file), name="store", namespace="store", is_install=True
+    )
+    return {
+        name: text
+        for name, text in manifests.items()
+        if name.endswith(".yaml") and text.strip()
+    }
+
+
+def helm_lint_findings(chart, values_file: str) -> list[str]:
+    import helm_python as helm
+
+    report = helm.lint(
+        chart,
+        values(values_file),
+        strict=True,
+        namespace="store",
+        kube_version=f"v{KUBERNETES_VERSIONS[0]}",
+    )
+    # Strict: warnings count as findings; "info" (e.g. no icon) does not.
+    return report.get("errors", []) + [
+        f"{m['path']}: {m['error']}" for m in report["messages"] if m["severity"] >= 2
+    ]
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_chart_lints_strictly(values_file):
+    assert helm_lint_findings(CHART, values_file) == []
+
+
+def test_helm_lint_catches_a_broken_chart(tmp_path):
+    chart = tmp_path / "store"
+    shutil.copytree(CHART, chart)
+    service = chart / "templates" / "service.yaml"
+    service.write_text(service.read_text().replace("  ports:", "  ports:\n  {{ .Oops"))
+    assert helm_lint_findings(chart, "values.yaml")
+
+
+def test_chart_refuses_to_render_without_an_image_tag():
+    import helm_python as helm
+
+    with pytest.raises(helm.HelmError, match=r"image\.tag is required"):
+        helm.Chart.load(CHART).render({}, name="store", namespace="store")
+
+
+def documents(values_file: str) -> list[dict]:
+    return [
+        document
+        for manifest in render(values_file).values()
+        for document in yaml.safe_load_all(manifest)
+        if document
+    ]
+
+
+def test_chart_renders_every_kind_for_each_values_file():
+    for values_file in VALUES_FILES:
+        kinds = sorted(d["kind"] for d in documents(values_file))
+        assert kinds == [
+            "ConfigMap",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "Ingress",
+            "Job",
+            "PodDisruptionBudget",
+            "Service",
+            "ServiceAccount",
+        ], values_file
+
+
+# --- kubernetes-validate --strict -----------------------------------------------
+
+
+def kubernetes_validate(version, *files):
+    return run(
+        [BIN / "kubernetes-validate", "--strict", "--quiet", "-k", version, *files]
+    )
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_rendered_manifests_pass_kubernetes_validate(tmp_path, values_file, version):
+    files = []
+    for name, manifest in render(values_file).items():
+        path = tmp_path / name.replace("/", "_")
+        path.write_text(manifest)
+        files.append(path)
+    result = kubernetes_validate(version, *files)
+    assert result.returncode == 0, output(result)
+
+
+def test_kubernetes_validate_catches_a_broken_manifest(tmp_path):
+    manifest = render("values.yaml")["store/templates/deployment.yaml"]
+    broken = tmp_path / "deployment.yaml"
+    broken.write_text(manifest.replace("revisionHistoryLimit:", "revisionHistory:"))
+    result = kubernetes_validate(KUBERNETES_VERSIONS[0], broken)
+    assert result.returncode != 0
+    assert "revisionHistory" in result.stdout + result.stderr
+
+
+# --- the chart's own rules --------------------------------------------------------
+
+
+def chart_problems(docs: list[dict]) -> list[str]:
+    problems = []
+    by_kind = {}
+    for document in docs:
+        by_kind.setdefault(document["kind"], []).append(document)
+    deployments = {d["metadata"]["name"] for d in by_kind.get("Deployment", [])}
+    for hpa in by_kind.get("HorizontalPodAutoscaler", []):
+        target = hpa["spec"]["scaleTargetRef"]
+        if target.get("kind") != "Deployment" or target.get("name") not in deployments:
+            problems.append(f"HPA {hpa['metadata']['name']} targets {target}")
+    if not by_kind.get("HorizontalPodAutoscaler"):
+        problems.append("no HorizontalPodAutoscaler")
+    for deployment in by_kind.get("Deployment", []):
+        if "replicas" in deployment["spec"]:
+            problems.append("the Deployment sets replicas, fighting the HPA")
+    for kind in ("Deployment", "Job"):
+        for workload in by_kind.get(kind, []):
+            pod = workload["spec"]["template"]["spec"]
+            for container in pod["containers"]:
+                name = f"{kind} {container['name']}"
+                if "cpu" not in container.get("resources", {}).get("requests", {}):
+                    problems.append(f"{name}: no CPU request")
+                context = container.get("securityContext", {})
+                if context.get("readOnlyRootFilesystem") is not True:
+                    problems.append(f"{name}: root file system writable")
+                if not (
+                    context.get("runAsNonRoot")
+                    or pod.get("securityContext", {}).get("runAsNonRoot")
+                ):
+                    problems.append(f"{name}: may run as root")
+    for deployment in by_kind.get("Deployment", []):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        if (
+            container.get("livenessProbe", {}).get("httpGet", {}).get("path")
+            != "/health"
+        ):
+            problems.append("liveness probe is not /health")
+        readiness = container.get("readinessProbe", {}).get("httpGet", {})
+        if readiness.get("path") != "/health/db":
+            problems.append("readiness probe is not /health/db")
+    for job in by_kind.get("Job", []):
+        hooks = job["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+        if set(hooks.split(",")) != {"pre-install", "pre-upgrade"}:
+            problems.append(f"migration Job hooks: {hooks!r}")
+        command = job["spec"]["template"]["spec"]["containers"][0].get("command")
+        if command != ["python", "manage.py", "migrate", "--noinput"]:
+            problems.append(f"the Job runs {command}")
+    return problems
+
+
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_chart_follows_the_rules(values_file):
+    assert chart_problems(documents(values_file)) == []
+
+
+def _first(docs, kind):
+    return next(d for d in docs if d["kind"] == kind)
+
+
+def _app_container(docs):
+    return _first(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "problem"),
+    [
+        (
+            lambda docs: _first(docs, "HorizontalPodAutoscaler")["spec"][
+                "scaleTargetRef"
+            ].update(name="other"),
+            "targets",
+        ),
+        (
+            lambda docs: _app_container(docs)["resources"]["requests"].pop("cpu"),
+            "no CPU request",
+        ),
+        (
+            lambda docs: _first(docs, "Deployment")["spec"].update(replicas=3),
+            "replicas",
+        ),
+        (
+            lambda docs: _app_container(docs)["readinessProbe"]["httpGet"].update(
+                path="/health"
+            ),
+            "readiness",
+        ),
+        (
+            lambda docs: _first(docs, "Job")["metadata"]["annotations"].update(
+                {"helm.sh/hook": "post-install"}
+            ),
+            "hooks",
+        ),
+    ],
+)
+def test_chart_rules_catch_a_broken_rendering(break_it, problem):
+    docs = copy.deepcopy(documents("values-production.yaml"))
+    break_it(docs)
+    problems = chart_problems(docs)
+    assert any(problem in p for p in problems), problems
+
+
+def test_shlex_reads_the_workflow_loop():
+    # names_the_pipeline_reads() relies on the loop's shape in the workflow.
+    words = shlex.split("for key in A B C; do echo; done")
+    assert words[:6] == ["for", "key", "in", "A", "B", "C;"]
