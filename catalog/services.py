@@ -48,7 +48,9 @@ def category_create(*, name: str) -> Category:
         return Category.objects.create(name=name)
 
 
-def category_update(*, category: Category, name: str) -> Category:
+def category_update(*, category: Category, name: str | None = None) -> Category:
+    if name is None:  # a PATCH without a name changes nothing
+        return category
     category.name = name
     with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
         category.save(update_fields=["name"])
