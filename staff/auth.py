@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -31,6 +32,9 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     permission_classes = []
     throttle_classes = [LoginRateThrottle]
+    # ObtainAuthToken's own parsers are not the documented (JSON) ones, so the
+    # schema showed no request body; the strict parser also refuses NUL.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=inline_serializer(
