@@ -10,7 +10,6 @@ class EmployeeSerializer(ModelSerializer):
         source="user.username",
         read_only=True,
         allow_null=True,
-        default=None,
         help_text="The linked login account (linked in the admin), or null.",
     )
 
