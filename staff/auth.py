@@ -1,5 +1,7 @@
 """Token login for API clients, throttled per username and address."""
 
+import hashlib
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -20,9 +22,12 @@ class LoginRateThrottle(SimpleRateThrottle):
         username = ""
         if isinstance(request.data, dict):
             username = str(request.data.get("username", ""))[:150].lower()
+        # Hashed: a username may hold spaces or control characters, which are
+        # not valid in a cache key (memcached refuses them).
+        digest = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()
         return self.cache_format % {
             "scope": self.scope,
-            "ident": f"{self.get_ident(request)}:{username}",
+            "ident": f"{self.get_ident(request)}:{digest}",
         }
 
 
