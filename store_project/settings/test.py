@@ -4,6 +4,8 @@
 ``postgres``) is tried; else SQLite, and tests marked ``postgres`` are skipped.
 """
 
+import os
+
 import psycopg
 
 from .base import *
@@ -36,6 +38,9 @@ if not _url:
 DATABASES = {"default": database_config(_url)}
 DATABASES["default"].pop("CONN_HEALTH_CHECKS", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One test database per run, so that runs side by side on one server (two
+# developers' terminals, a benchmark) cannot drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_store_{os.getpid()}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {
