@@ -3,6 +3,7 @@
 import hashlib
 
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
@@ -31,6 +32,8 @@ class LoginRateThrottle(SimpleRateThrottle):
         }
 
 
+# Wrong credentials: 400 with this code (AuthTokenSerializer.validate).
+@extend_validation_errors(["authorization"], field_name="non_field_errors")
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
