@@ -40,7 +40,8 @@ DATABASES["default"].pop("CONN_HEALTH_CHECKS", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # One test database per run, so that runs side by side on one server (two
 # developers' terminals, a benchmark) cannot drop each other's database.
-DATABASES["default"]["TEST"] = {"NAME": f"test_store_{os.getpid()}"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["TEST"] = {"NAME": f"test_store_{os.getpid()}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {
