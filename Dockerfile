@@ -7,9 +7,10 @@
 # --- builder: a virtualenv with the dependencies, the code, the static files --
 FROM python:3.11.14-slim-trixie AS builder
 
+# Bytecode is written here, at build time: the root file system is read-only
+# at run time.
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH
 
 RUN python -m venv /opt/venv
