@@ -420,6 +420,14 @@ def pipeline_problems(deploy: dict, callee: dict) -> list[str]:
         problems.append("deploy does not follow CI on main (workflow_run)")
     if "workflow_dispatch" not in triggers:
         problems.append("deploy cannot be started by hand")
+    build_condition = str(deploy.get("jobs", {}).get("build", {}).get("if", ""))
+    for condition in (
+        "workflow_run.conclusion == 'success'",
+        "workflow_run.event == 'push'",
+        "head_repository.full_name == github.repository",
+    ):
+        if condition not in build_condition:
+            problems.append(f"the build job does not require {condition}")
     concurrency = deploy.get("concurrency")
     if not isinstance(concurrency, dict) or concurrency.get("cancel-in-progress"):
         problems.append("no concurrency group that queues deploys")

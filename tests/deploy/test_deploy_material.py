@@ -237,6 +237,13 @@ def test_the_workflows_pipeline_rules():
         ),
         (
             "deploy.yml",
+            lambda w: w["jobs"]["build"].update(
+                {"if": "github.event.workflow_run.conclusion == 'success'"}
+            ),
+            "workflow_run.event == 'push'",
+        ),
+        (
+            "deploy.yml",
             lambda w: w["jobs"]["production"].pop("needs"),
             "production",
         ),
