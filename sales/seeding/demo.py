@@ -1,0 +1,215 @@
+"""Seed a demo store, or wipe the store to start over.
+
+The demo is planned in memory (``plan``), then written either through the
+services (``with_services``, the default) or, for large demos on PostgreSQL,
+with COPY (``with_copy``). Categories, staff and the demo logins always go
+through the services.
+"""
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.models import Category, Product, StockMovement
+from catalog.services import category_create
+from customers.models import Client
+from sales.models import Order, OrderLine, OrderStatusChange
+from staff.models import Employee
+from staff.services import employee_create
+
+from .clock import simulated_clock
+from .plan import ROLES, Plan, Sizes, build_plan, to_datetime
+from .progress import ProgressBar, no_progress
+from .with_copy import write_with_copy
+from .with_services import write_with_services
+
+# Demo logins carry an address on this reserved domain, which is how
+# ``flush_store`` tells them from real accounts with the same username.
+DEMO_EMAIL_DOMAIN = "store.example"
+# Above this many orders on PostgreSQL, COPY is used unless told otherwise.
+BULK_THRESHOLD = 2000
+
+
+class DemoRefused(Exception):
+    """The demo cannot be seeded here (groups missing, COPY without PostgreSQL)."""
+
+
+@dataclass
+class SeedResult:
+    seeded: bool
+    seed: int | None = None
+    method: str = ""
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    # (username, role, created now) for each demo login.
+    logins: list[tuple[str, str, bool]] = field(default_factory=list)
+    # The generated password, when this run created logins without one given.
+    generated_password: str | None = None
+
+
+def store_counts() -> dict[str, int]:
+    return {
+        "categories": Category.objects.count(),
+        "products": Product.objects.count(),
+        "clients": Client.objects.count(),
+        "employees": Employee.objects.count(),
+        "orders": Order.objects.count(),
+        "order lines": OrderLine.objects.count(),
+        "status changes": OrderStatusChange.objects.count(),
+        "stock movements": StockMovement.objects.count(),
+    }
+
+
+def store_has_data() -> bool:
+    """The demo is only seeded into a store with no catalog, clients or orders."""
+    return any(model.objects.exists() for model in (Category, Product, Client, Order))
+
+
+def seed_demo(
+    *,
+    sizes: Sizes | None = None,
+    seed: int | None = None,
+    password: str | None = None,
+    bulk: bool | None = None,
+    now: datetime | None = None,
+    progress: Callable[[str, int], ProgressBar] = no_progress,
+) -> SeedResult:
+    """Create the demo store, unless the store already has data.
+
+    Running it again is harmless: a store that has categories, products,
+    clients or orders is left alone (``flush_store`` first to start over).
+    The same ``seed`` and ``now`` give the same store. ``bulk`` chooses the
+    COPY writer (PostgreSQL only); ``None`` picks it for large demos.
+    """
+    sizes = sizes or Sizes()
+    if problems := sizes.problems():
+        raise ValueError("; ".join(problems))
+    if store_has_data():
+        return SeedResult(seeded=False, counts=store_counts())
+    if bulk is None:
+        bulk = connection.vendor == "postgresql" and sizes.orders >= BULK_THRESHOLD
+    if bulk and connection.vendor != "postgresql":
+        raise DemoRefused("The bulk (COPY) path needs PostgreSQL.")
+    groups = {g.name: g for g in Group.objects.filter(name__in=ROLES)}
+    if missing := sorted(set(ROLES) - set(groups)):
+        raise DemoRefused(f"Role groups {missing} are missing; run migrate first.")
+
+    started = time.monotonic()
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    plan = build_plan(
+        sizes=sizes, seed=seed, now=now or timezone.now(), progress=progress
+    )
+    generated = None if password else secrets.token_urlsafe(12)
+    with transaction.atomic():
+        users, logins = _logins(groups, password or generated)
+        categories, employees = _categories_and_staff(plan, users)
+        write = write_with_copy if bulk else write_with_services
+        write(
+            plan,
+            categories=categories,
+            employees=employees,
+            users=users,
+            progress=progress,
+        )
+    return SeedResult(
+        seeded=True,
+        seed=seed,
+        method="copy" if bulk else "services",
+        seconds=time.monotonic() - started,
+        counts=store_counts(),
+        statuses=plan.status_counts(),
+        logins=logins,
+        generated_password=(
+            generated if any(created for *_, created in logins) else None
+        ),
+    )
+
+
+def _logins(groups, password):
+    """The manager, clerk and warehouse logins; existing ones keep their password."""
+    User = get_user_model()
+    users, logins = {}, []
+    hashed = None
+    for role in ROLES:
+        user = User.objects.filter(username=role).first()
+        created = user is None
+        if created:
+            # One slow hash, not three: the demo logins share their password.
+            hashed = hashed or make_password(password)
+            user = User.objects.create_user(
+                username=role, email=f"{role}@{DEMO_EMAIL_DOMAIN}", is_staff=True
+            )
+            user.password = hashed
+            user.save(update_fields=["password"])
+        elif not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(groups[role])
+        users[role] = user
+        logins.append((role, role, created))
+    return users, logins
+
+
+def _categories_and_staff(plan: Plan, users):
+    with simulated_clock() as clock:
+        clock.set(to_datetime(plan.catalog_opened_at))
+        categories = [category_create(name=name) for name in plan.categories]
+        employees = []
+        for planned in plan.employees:
+            user = users.get(planned.role) if planned.role else None
+            existing = getattr(user, "employee", None) if user else None
+            employees.append(
+                existing
+                or employee_create(
+                    name=planned.name, position=planned.position, user=user
+                )
+            )
+    return categories, employees
+
+
+def flush_store() -> dict[str, int]:
+    """Delete every order, ledger row, product, category, client and employee.
+
+    Also deletes the demo logins (and nothing else of ``auth``). Returns what
+    was there before. On PostgreSQL one TRUNCATE does it in milliseconds,
+    whatever the size; it fails, rather than cascading, if some other table
+    still refers to these.
+    """
+    before = store_counts()
+    models = [
+        OrderStatusChange,
+        OrderLine,
+        Order,
+        StockMovement,
+        Product,
+        Category,
+        Client,
+        Employee,
+    ]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            tables = ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in models
+            )
+            with connection.cursor() as cursor:
+                # TRUNCATE refuses tables with key checks still queued in this
+                # transaction: run those first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {tables}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            for model in models:
+                model.objects.all().delete()
+        get_user_model().objects.filter(
+            username__in=ROLES, email__iendswith=f"@{DEMO_EMAIL_DOMAIN}"
+        ).delete()
+    return before

@@ -1,0 +1,136 @@
+"""The store's bookkeeping rules, checked over the whole database in a few queries.
+
+Used by the tests, by ``seed_demo --check`` and by the seeding benchmark. Each
+check is one SQL statement that lists offending rows, in SQL that PostgreSQL
+and SQLite both run, so a check of a hundred thousand orders stays quick.
+"""
+
+from django.db import connection
+
+from catalog.models import Product, StockMovement
+from sales.models import Order, OrderLine, OrderStatusChange
+
+_CHECKS = {
+    "stock differs from the sum of its ledger": """
+        SELECT p.id FROM {product} p
+        LEFT JOIN (
+            SELECT product_id, SUM(quantity) AS moved FROM {movement}
+            GROUP BY product_id
+        ) m ON m.product_id = p.id
+        WHERE p.stock <> COALESCE(m.moved, 0)
+    """,
+    "stock is negative": "SELECT id FROM {product} WHERE stock < 0",
+    "order total differs from the sum of its lines": """
+        SELECT o.id FROM {order} o
+        LEFT JOIN (
+            SELECT order_id, SUM(quantity * unit_price) AS amount FROM {line}
+            GROUP BY order_id
+        ) l ON l.order_id = o.id
+        WHERE ABS(o.total_amount - COALESCE(l.amount, 0)) > 0.001
+    """,
+    "status timestamps do not match the status": """
+        SELECT id FROM {order} WHERE NOT (
+            (status = 'draft' AND confirmed_at IS NULL AND shipped_at IS NULL
+             AND delivered_at IS NULL AND cancelled_at IS NULL)
+         OR (status = 'confirmed' AND confirmed_at IS NOT NULL
+             AND shipped_at IS NULL AND delivered_at IS NULL
+             AND cancelled_at IS NULL)
+         OR (status = 'shipped' AND confirmed_at IS NOT NULL
+             AND shipped_at IS NOT NULL AND delivered_at IS NULL
+             AND cancelled_at IS NULL)
+         OR (status = 'delivered' AND confirmed_at IS NOT NULL
+             AND shipped_at IS NOT NULL AND delivered_at IS NOT NULL
+             AND cancelled_at IS NULL)
+         OR (status = 'cancelled' AND cancelled_at IS NOT NULL
+             AND shipped_at IS NULL AND delivered_at IS NULL)
+        )
+        OR confirmed_at < created_at OR shipped_at < confirmed_at
+        OR delivered_at < shipped_at OR cancelled_at < created_at
+        OR cancelled_at < confirmed_at
+    """,
+    "history rows missing or extra for the status": """
+        SELECT o.id FROM {order} o
+        LEFT JOIN (
+            SELECT order_id, COUNT(*) AS changes FROM {history} GROUP BY order_id
+        ) h ON h.order_id = o.id
+        WHERE COALESCE(h.changes, 0) <> CASE o.status
+            WHEN 'draft' THEN 0
+            WHEN 'confirmed' THEN 1
+            WHEN 'shipped' THEN 2
+            WHEN 'delivered' THEN 3
+            ELSE CASE WHEN o.confirmed_at IS NULL THEN 1 ELSE 2 END
+        END
+    """,
+    "history row does not match the order's timestamps": """
+        SELECT h.id FROM {history} h JOIN {order} o ON o.id = h.order_id
+        WHERE NOT (
+            (h.from_status = 'draft' AND h.to_status = 'confirmed'
+             AND h.changed_at = o.confirmed_at)
+         OR (h.from_status = 'confirmed' AND h.to_status = 'shipped'
+             AND h.changed_at = o.shipped_at)
+         OR (h.from_status = 'shipped' AND h.to_status = 'delivered'
+             AND h.changed_at = o.delivered_at)
+         OR (h.to_status = 'cancelled' AND h.changed_at = o.cancelled_at
+             AND h.from_status = CASE WHEN o.confirmed_at IS NULL
+                                      THEN 'draft' ELSE 'confirmed' END)
+        )
+    """,
+    "order line without the ledger movements its order's status implies": """
+        SELECT l.id FROM {line} l
+        JOIN {order} o ON o.id = l.order_id
+        LEFT JOIN (
+            SELECT order_id, product_id,
+                SUM(CASE WHEN reason = 'sale' THEN quantity ELSE 0 END) AS sold,
+                SUM(CASE WHEN reason = 'sale' THEN 1 ELSE 0 END) AS sales,
+                SUM(CASE WHEN reason = 'cancellation' THEN quantity ELSE 0 END)
+                    AS given_back,
+                SUM(CASE WHEN reason = 'cancellation' THEN 1 ELSE 0 END)
+                    AS cancellations
+            FROM {movement} WHERE order_id IS NOT NULL
+            GROUP BY order_id, product_id
+        ) m ON m.order_id = l.order_id AND m.product_id = l.product_id
+        WHERE CASE
+            WHEN o.confirmed_at IS NULL THEN m.order_id IS NOT NULL
+            WHEN o.status = 'cancelled' THEN NOT (
+                COALESCE(m.sales, 0) = 1 AND COALESCE(m.sold, 0) = -l.quantity
+                AND COALESCE(m.cancellations, 0) = 1
+                AND COALESCE(m.given_back, 0) = l.quantity)
+            ELSE NOT (
+                COALESCE(m.sales, 0) = 1 AND COALESCE(m.sold, 0) = -l.quantity
+                AND COALESCE(m.cancellations, 0) = 0)
+        END
+    """,
+    "order movement matches no order line": """
+        SELECT m.id FROM {movement} m
+        LEFT JOIN {line} l
+            ON l.order_id = m.order_id AND l.product_id = m.product_id
+        WHERE (m.order_id IS NOT NULL AND l.id IS NULL)
+           OR (m.reason IN ('sale', 'cancellation') AND m.order_id IS NULL)
+    """,
+}
+
+
+def invariant_violations() -> dict[str, list[int]]:
+    """Map each broken rule to the ids of its offending rows; empty if all hold."""
+    tables = {
+        "product": Product,
+        "movement": StockMovement,
+        "order": Order,
+        "line": OrderLine,
+        "history": OrderStatusChange,
+    }
+    names = {
+        key: connection.ops.quote_name(model._meta.db_table)
+        for key, model in tables.items()
+    }
+    found = {}
+    with connection.cursor() as cursor:
+        for rule, query in _CHECKS.items():
+            # No ORDER BY ... LIMIT here: with a limit PostgreSQL prefers
+            # nested loops that expect to stop early, and a check that finds
+            # nothing never stops early.
+            cursor.execute(query.format(**names))
+            ids = sorted(row[0] for row in cursor.fetchall())
+            if ids:
+                found[rule] = ids
+    return found

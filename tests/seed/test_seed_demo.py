@@ -1,0 +1,369 @@
+"""``manage.py seed_demo``: a consistent, reproducible, idempotent demo store."""
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Sum
+from django.test import override_settings
+
+from catalog.models import Category, Product, StockMovement
+from catalog.services import category_create, product_create
+from customers.models import Client
+from sales.models import Order, OrderLine, OrderStatusChange
+from sales.seeding import Sizes, flush_store, invariant_violations, seed_demo
+from staff.models import Employee
+
+from .snapshot import store_snapshot
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {
+    "categories": 4,
+    "products": 12,
+    "clients": 10,
+    "employees": 4,
+    "orders": 25,
+    "months": 3,
+}
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+STATUSES = {"draft", "confirmed", "shipped", "delivered", "cancelled"}
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command(
+        "seed_demo", **{**SMALL, "password": "demo-pass-123", **options}, stdout=out
+    )
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Category,
+            Product,
+            Client,
+            Employee,
+            Order,
+            OrderLine,
+            OrderStatusChange,
+            StockMovement,
+            get_user_model(),
+        )
+    }
+
+
+# --- The invariants -------------------------------------------------------------
+
+
+def test_seeded_store_keeps_every_bookkeeping_rule():
+    seed(seed=11)
+
+    assert invariant_violations() == {}
+    assert Category.objects.count() == 4
+    assert Product.objects.count() == 12
+    assert Client.objects.count() == 10
+    assert Employee.objects.count() == 4
+    assert Order.objects.count() == 40
+    assert set(Order.objects.values_list("status", flat=True)) == STATUSES
+
+
+def test_every_products_stock_is_the_sum_of_its_ledger():
+    seed(seed=12)
+
+    for product in Product.objects.annotate(moved=Sum("movements__quantity")):
+        assert product.stock == product.moved, product.sku
+    reasons = set(StockMovement.objects.values_list("reason", flat=True))
+    assert {"initial", "sale", "cancellation"} <= reasons
+
+
+def test_order_totals_are_the_sums_of_their_lines():
+    seed(seed=13)
+
+    for order in Order.objects.prefetch_related("lines"):
+        assert order.total_amount == sum(
+            (line.quantity * line.unit_price for line in order.lines.all()), 0
+        )
+        assert order.lines.exists()
+
+
+def test_status_timestamps_and_history_follow_the_status():
+    seed(seed=14)
+    path = {
+        "draft": [],
+        "confirmed": [("draft", "confirmed")],
+        "shipped": [("draft", "confirmed"), ("confirmed", "shipped")],
+        "delivered": [
+            ("draft", "confirmed"),
+            ("confirmed", "shipped"),
+            ("shipped", "delivered"),
+        ],
+    }
+
+    for order in Order.objects.prefetch_related("history"):
+        history = list(order.history.all())
+        steps = [(h.from_status, h.to_status) for h in history]
+        if order.status == "cancelled":
+            assert order.cancelled_at is not None
+            expected = (
+                [("draft", "cancelled")]
+                if order.confirmed_at is None
+                else [("draft", "confirmed"), ("confirmed", "cancelled")]
+            )
+            assert steps == expected
+        else:
+            assert order.cancelled_at is None
+            assert steps == path[order.status]
+        stamps = [
+            order.created_at,
+            order.confirmed_at,
+            order.shipped_at,
+            order.delivered_at,
+        ]
+        present = [s for s in stamps if s is not None]
+        assert present == sorted(present)
+        assert [h.changed_at for h in history] == sorted(h.changed_at for h in history)
+        assert all(h.changed_by is not None for h in history)
+
+
+def test_confirmed_orders_have_a_sale_movement_per_line_and_cancelled_ones_give_back():
+    seed(seed=15)
+
+    for order in Order.objects.prefetch_related("lines"):
+        movements = StockMovement.objects.filter(order_id=order.pk)
+        if order.confirmed_at is None:
+            assert not movements.exists()
+            continue
+        for line in order.lines.all():
+            sales = movements.filter(product=line.product, reason="sale")
+            assert list(sales.values_list("quantity", flat=True)) == [-line.quantity]
+            given_back = list(
+                movements.filter(
+                    product=line.product, reason="cancellation"
+                ).values_list("quantity", flat=True)
+            )
+            cancelled = order.status == "cancelled"
+            assert given_back == ([line.quantity] if cancelled else [])
+
+
+def test_orders_spread_over_the_requested_months_and_end_before_now():
+    seed_demo(sizes=Sizes(**SMALL), seed=16, now=NOW)
+
+    first = Order.objects.order_by("created_at").first().created_at
+    assert (NOW - first).days <= 3 * 30
+    assert (NOW - first).days > 30
+    for field in ("created_at", "confirmed_at", "shipped_at", "delivered_at"):
+        latest = Order.objects.exclude(**{field: None}).order_by(f"-{field}").first()
+        assert getattr(latest, field) < NOW
+
+
+def test_default_sizes_seed_the_store_that_make_run_shows():
+    output = StringIO()
+    call_command("seed_demo", seed=1, stdout=output)
+
+    defaults = Sizes()
+    assert Order.objects.count() == defaults.orders
+    assert Product.objects.count() == defaults.products
+    assert invariant_violations() == {}
+    assert "Demo logins (shown once" in output.getvalue()
+
+
+# --- Reproducible ---------------------------------------------------------------
+
+
+def test_same_seed_and_clock_give_the_same_store():
+    seed_demo(sizes=Sizes(**SMALL), seed=21, now=NOW, password="x")
+    first = store_snapshot()
+    flush_store()
+    seed_demo(sizes=Sizes(**SMALL), seed=21, now=NOW, password="x")
+
+    assert store_snapshot() == first
+
+
+def test_same_seed_on_the_command_line_gives_the_same_store():
+    seed(seed=22)
+    first = store_snapshot(with_times=False)
+    seed(seed=22, flush=True, interactive=False)
+
+    assert store_snapshot(with_times=False) == first
+
+
+def test_another_seed_gives_another_store():
+    seed_demo(sizes=Sizes(**SMALL), seed=23, now=NOW, password="x")
+    first = store_snapshot()
+    flush_store()
+    seed_demo(sizes=Sizes(**SMALL), seed=24, now=NOW, password="x")
+
+    assert store_snapshot()["clients"] != first["clients"]
+    assert store_snapshot()["orders"] != first["orders"]
+
+
+# --- Idempotent, flush ------------------------------------------------------------
+
+
+def test_second_run_adds_nothing():
+    first_output = seed(seed=31)
+    before = counts()
+    snapshot = store_snapshot()
+
+    second_output = seed(seed=32)
+
+    assert counts() == before
+    assert store_snapshot() == snapshot
+    assert "Demo logins" in first_output
+    assert "Demo logins" not in second_output
+    assert "already has data" in second_output
+
+
+def test_a_store_with_real_data_is_left_alone():
+    category = category_create(name="Our own")
+    product_create(category=category, name="Our product", unit_price=1, stock=3)
+
+    output = seed(seed=33)
+
+    assert "no demo seeded" in output
+    assert list(Product.objects.values_list("name", flat=True)) == ["Our product"]
+    assert not get_user_model().objects.filter(username="manager").exists()
+
+
+def test_flush_starts_over_without_duplicating():
+    seed(seed=34)
+    someone = get_user_model().objects.create_user("alice", password="x")
+
+    output = seed(seed=35, flush=True, interactive=False, orders=25)
+
+    assert "Flushed the store" in output
+    assert Order.objects.count() == 25
+    assert Product.objects.count() == SMALL["products"]
+    assert Employee.objects.count() == SMALL["employees"]
+    assert get_user_model().objects.filter(username="manager").count() == 1
+    assert get_user_model().objects.filter(pk=someone.pk).exists()
+    assert "Demo logins" in output
+    assert invariant_violations() == {}
+
+
+def test_flush_keeps_a_real_account_that_has_a_demo_username():
+    get_user_model().objects.create_user(
+        "manager", email="boss@shop.example.org", password="own-password"
+    )
+    seed(seed=36)
+
+    seed(seed=36, flush=True, interactive=False)
+
+    manager = get_user_model().objects.get(username="manager")
+    assert manager.email == "boss@shop.example.org"
+    assert manager.check_password("own-password")
+
+
+# --- Demo logins ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["manager", "clerk", "warehouse"])
+def test_demo_logins_have_their_role_and_an_employee(role):
+    seed(seed=41)
+
+    user = get_user_model().objects.get(username=role)
+    assert user.is_staff
+    assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert user.employee.is_active
+    assert user.check_password("demo-pass-123")
+
+
+def test_password_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "from-the-env-42")
+    out = StringIO()
+    call_command("seed_demo", **SMALL, seed=42, stdout=out)
+
+    user = get_user_model().objects.get(username="clerk")
+    assert user.check_password("from-the-env-42")
+    assert "from-the-env-42" not in out.getvalue()
+
+
+def test_generated_password_is_printed_once_and_works(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    out = StringIO()
+    call_command("seed_demo", **SMALL, seed=43, stdout=out)
+
+    line = next(row for row in out.getvalue().splitlines() if "role: warehouse" in row)
+    password = line.split()[1]
+    assert get_user_model().objects.get(username="warehouse").check_password(password)
+    assert "role: warehouse" not in seed(seed=43)
+
+
+def test_history_and_ledger_name_the_demo_logins():
+    seed(seed=44)
+
+    history = OrderStatusChange.objects.all()
+    actors = set(history.values_list("changed_by__username", flat=True))
+    assert actors <= {"manager", "clerk", "warehouse"}
+    assert "warehouse" in actors
+    assert not StockMovement.objects.filter(created_by=None).exists()
+
+
+# --- Refusals ---------------------------------------------------------------------
+
+
+@override_settings(DJANGO_ENV="prod")
+def test_refused_in_prod():
+    with pytest.raises(CommandError, match="DJANGO_ENV=prod"):
+        seed(seed=51)
+
+    assert not Order.objects.exists()
+    assert not Product.objects.exists()
+
+
+@override_settings(DJANGO_ENV="prod")
+def test_flush_is_refused_in_prod_too():
+    category = category_create(name="Real")
+    product_create(category=category, name="Real product", unit_price=5, stock=1)
+
+    with pytest.raises(CommandError, match="DJANGO_ENV=prod"):
+        seed(seed=52, flush=True, interactive=False)
+
+    assert Product.objects.count() == 1
+
+
+@override_settings(DJANGO_ENV="prod")
+def test_prod_can_be_forced():
+    seed(seed=53, force=True)
+
+    assert Order.objects.count() == SMALL["orders"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"categories": 99}, {"employees": 2}, {"products": 0}, {"orders": -1}],
+)
+def test_impossible_sizes_are_refused(options):
+    with pytest.raises(CommandError):
+        seed(seed=54, **options)
+
+    assert not Category.objects.exists()
+
+
+def test_bulk_is_refused_without_postgresql():
+    if connection.vendor == "postgresql":
+        pytest.skip("runs where the database is not PostgreSQL")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        seed(seed=55, bulk=True)
+
+    assert not Category.objects.exists()
+
+
+def test_check_option_reports_that_the_rules_hold():
+    output = seed(seed=56, check=True)
+
+    assert "Checked:" in output
+
+
+def test_check_option_fails_on_a_broken_ledger():
+    seed(seed=57)
+    StockMovement.objects.filter(reason="initial").first().delete()
+
+    with pytest.raises(CommandError, match="stock differs from the sum"):
+        call_command("seed_demo", check=True, stdout=StringIO())
