@@ -65,11 +65,11 @@ def test_seeded_store_keeps_every_bookkeeping_rule():
     seed(seed=11)
 
     assert invariant_violations() == {}
-    assert Category.objects.count() == 4
-    assert Product.objects.count() == 12
-    assert Client.objects.count() == 10
-    assert Employee.objects.count() == 4
-    assert Order.objects.count() == 40
+    assert Category.objects.count() == SMALL["categories"]
+    assert Product.objects.count() == SMALL["products"]
+    assert Client.objects.count() == SMALL["clients"]
+    assert Employee.objects.count() == SMALL["employees"]
+    assert Order.objects.count() == SMALL["orders"]
     assert set(Order.objects.values_list("status", flat=True)) == STATUSES
 
 
