@@ -3,6 +3,7 @@
 # healthy. Fails when the deployment circuit breaker rolls the service back to
 # the previous task definition, or when nothing settles in time.
 # Usage: deploy-service.sh CLUSTER SERVICE TASK_DEFINITION_ARN [TIMEOUT_SECONDS]
+#   POLL_SECONDS (default 15): the wait between two looks at the rollout.
 set -euo pipefail
 
 cluster=$1
@@ -32,7 +33,7 @@ while ((SECONDS < deadline)); do
       exit 1
       ;;
   esac
-  sleep 15
+  sleep "${POLL_SECONDS:-15}"
 done
 echo "::error::deployment $deployment_id not completed after ${timeout}s"
 exit 1

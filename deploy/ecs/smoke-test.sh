@@ -2,13 +2,15 @@
 # Check a deployed service through its load balancer: /health must answer ok
 # with the expected version (the image tag), and /health/db must answer ok.
 # Usage: smoke-test.sh SERVICE_URL EXPECTED_VERSION
+#   SMOKE_RETRIES (default 10), SMOKE_RETRY_DELAY (default 6 seconds).
 set -euo pipefail
 
 url=${1%/}
 version=$2
 fetch() {
   curl --fail --silent --show-error --max-time 10 \
-    --retry 10 --retry-delay 6 --retry-all-errors "$url$1"
+    --retry "${SMOKE_RETRIES:-10}" --retry-delay "${SMOKE_RETRY_DELAY:-6}" \
+    --retry-all-errors "$url$1"
 }
 
 health=$(fetch /health)
