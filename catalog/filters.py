@@ -1,23 +1,23 @@
 import django_filters
 from django.db.models import F
 
-from store_project.api.filters import StrictIntegerFilter
+from store_project.api.filters import (
+    StrictBooleanFilter,
+    StrictDecimalFilter,
+    StrictIntegerFilter,
+)
 
 from .models import Product, StockMovement
 
 
 class ProductFilter(django_filters.FilterSet):
     category = StrictIntegerFilter(field_name="category_id")
-    is_active = django_filters.BooleanFilter()
-    low_stock = django_filters.BooleanFilter(
+    is_active = StrictBooleanFilter()
+    low_stock = StrictBooleanFilter(
         method="filter_low_stock", label="Only products at or below their reorder level"
     )
-    min_price = django_filters.NumberFilter(
-        field_name="unit_price", lookup_expr="gte", max_digits=12, decimal_places=2
-    )
-    max_price = django_filters.NumberFilter(
-        field_name="unit_price", lookup_expr="lte", max_digits=12, decimal_places=2
-    )
+    min_price = StrictDecimalFilter(field_name="unit_price", lookup_expr="gte")
+    max_price = StrictDecimalFilter(field_name="unit_price", lookup_expr="lte")
 
     class Meta:
         model = Product

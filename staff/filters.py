@@ -1,10 +1,12 @@
 import django_filters
 
+from store_project.api.filters import StrictBooleanFilter
+
 from .models import Employee
 
 
 class EmployeeFilter(django_filters.FilterSet):
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Employee
