@@ -155,6 +155,17 @@ class ProductAdmin(ServiceModelAdmin):
             return ()
         return ("stock", "recent_movements", "created_at", "updated_at")
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            # Picking a product in another form (an order line) offers only
+            # products for sale; the services refuse the others anyway.
+            queryset = queryset.filter(is_active=True)
+        return queryset, may_have_duplicates
+
     @admin.display(boolean=True, description="low stock")
     def low_stock(self, product: Product) -> bool:
         return product.is_low_stock

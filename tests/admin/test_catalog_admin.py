@@ -240,3 +240,21 @@ def test_categories_list_their_product_counts_and_save_through_the_service(manag
     assert duplicate.status_code == 200
     assert created.status_code == 302
     assert sorted(Category.objects.values_list("name", flat=True)) == ["Ink", "Pens"]
+
+
+def test_the_product_autocomplete_offers_only_products_for_sale(clerk):
+    ProductFactory(name="Pen for sale")
+    ProductFactory(name="Pen retired", is_active=False)
+
+    response = clerk.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "pen",
+            "app_label": "sales",
+            "model_name": "orderline",
+            "field_name": "product",
+        },
+    )
+
+    names = [r["text"].split(" (")[0] for r in response.json()["results"]]
+    assert names == ["Pen for sale"]
