@@ -1,5 +1,6 @@
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,6 +19,10 @@ from .serializers import (
 )
 
 
+# Raised by the service from the database's unique index, so not introspectable.
+@extend_validation_errors(
+    ["unique"], field_name="name", actions=["create", "update", "partial_update"]
+)
 class CategoryViewSet(ServiceModelViewSet):
     serializer_class = CategorySerializer
     search_fields = ["name"]
@@ -39,6 +44,9 @@ class CategoryViewSet(ServiceModelViewSet):
         services.category_delete(category=instance)
 
 
+@extend_validation_errors(
+    ["unique"], field_name="sku", actions=["create", "update", "partial_update"]
+)
 class ProductViewSet(ServiceModelViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

@@ -1,3 +1,5 @@
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
@@ -5,6 +7,10 @@ from .models import Client
 from .serializers import ClientSerializer
 
 
+# Raised by the service from the database's unique index, so not introspectable.
+@extend_validation_errors(
+    ["unique"], field_name="email", actions=["create", "update", "partial_update"]
+)
 class ClientViewSet(ServiceModelViewSet):
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
