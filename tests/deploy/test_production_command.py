@@ -180,37 +180,49 @@ class Server:
             connection.close()
 
 
-@pytest.fixture(scope="module")
-def server(app_dir, task_environment, migrated, tmp_path_factory):
+def start_gunicorn(app_dir, environment, log) -> Server:
+    """The Dockerfile's CMD, verbatim, in /app; returns once /health answers."""
     instructions = material.dockerfile_instructions((REPO / "Dockerfile").read_text())
     (cmd,) = [i for i in material.final_stage(instructions) if i.keyword == "CMD"]
     command = material.exec_form(cmd.arguments)
-    log = tmp_path_factory.mktemp("gunicorn") / "output.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
             command,
             cwd=app_dir,
-            env=task_environment,
+            env=environment,
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Server(process, int(task_environment["PORT"]), log)
+    running = Server(process, int(environment["PORT"]), log)
     deadline = time.monotonic() + 60
     while True:
-        assert process.poll() is None, log.read_text()
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited {process.returncode}:\n{log.read_text()}")
         try:
             response, _ = running.get("/health")
             if response.status == 200:
-                break
+                return running
         except OSError:
             pass
-        assert time.monotonic() < deadline, log.read_text()
+        if time.monotonic() > deadline:
+            stop(running)
+            pytest.fail(f"gunicorn did not answer in 60 s:\n{log.read_text()}")
         time.sleep(0.3)
+
+
+def stop(running: Server) -> None:
+    if running.process.poll() is None:
+        os.killpg(running.process.pid, signal.SIGKILL)
+        running.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(app_dir, task_environment, migrated, tmp_path_factory):
+    log = tmp_path_factory.mktemp("gunicorn") / "output.log"
+    running = start_gunicorn(app_dir, task_environment, log)
     yield running
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
+    stop(running)
 
 
 def test_health_db_answers_ok_on_postgresql(server):
@@ -307,8 +319,21 @@ def test_access_log_lines_are_json(server):
     assert entry["duration_ms"] >= 0
 
 
-def test_gunicorn_stops_gracefully_on_sigterm(server):
-    # Runs last in this module: ECS and Kubernetes stop containers this way.
-    server.process.send_signal(signal.SIGTERM)
-    assert server.process.wait(timeout=30) == 0
-    assert "Shutting down" in server.log.read_text()
+def test_gunicorn_stops_gracefully_on_sigterm(
+    app_dir, task_environment, migrated, tmp_path
+):
+    # ECS and Kubernetes stop containers this way. A server of its own, so the
+    # shared one stays up whatever order the tests run in.
+    port = free_port()
+    environment = {
+        **task_environment,
+        "PORT": str(port),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    running = start_gunicorn(app_dir, environment, tmp_path / "output.log")
+    try:
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=30) == 0
+    finally:
+        stop(running)
+    assert "Shutting down" in running.log.read_text()
