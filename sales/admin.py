@@ -167,13 +167,14 @@ class OrderAdmin(ServiceModelAdmin):
         return f"#{order.pk}"
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(
+        matched, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
         number = search_term.strip().lstrip("#")
         if number.isdigit() and len(number) < 19:
-            queryset |= self.model.objects.filter(pk=int(number))
-        return queryset, may_have_duplicates
+            # Both sides keep the list filters already applied to queryset.
+            matched |= queryset.filter(pk=int(number))
+        return matched, may_have_duplicates
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -283,6 +284,7 @@ class OrderAdmin(ServiceModelAdmin):
         except ApplicationError as refusal:
             self.message_refusal(request, refusal, prefix=f"Order #{order.pk}: ")
             return False
+        self.log_change(request, order, f"{TRANSITIONS[action][1].capitalize()}.")
         return True
 
     def _transition_each(self, request, queryset, action: str) -> None:

@@ -350,3 +350,35 @@ def test_search_finds_an_order_by_its_number(clerk):
     response = clerk.get(CHANGELIST_URL, {"q": f"#{orders[1].pk}"})
 
     assert list(response.context["cl"].result_list) == [orders[1]]
+
+
+def test_search_by_number_keeps_the_list_filters(clerk):
+    order = OrderFactory(lines=[(ProductFactory(), 1)])
+
+    response = clerk.get(
+        CHANGELIST_URL, {"q": str(order.pk), "status__exact": "confirmed"}
+    )
+
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_each_transition_is_logged_in_the_orders_admin_history(clerk):
+    from django.contrib.admin.models import LogEntry
+
+    order = OrderFactory(lines=[(ProductFactory(), 1)])
+
+    clerk.post(transition_url(order, "confirm"))
+
+    entry = LogEntry.objects.get(object_id=str(order.pk))
+    assert (entry.user, entry.get_change_message()) == (clerk.user, "Confirmed.")
+
+
+def test_a_clients_page_links_to_their_orders(clerk):
+    order = OrderFactory()
+    OrderFactory()
+
+    page = clerk.get(reverse("admin:customers_client_change", args=[order.client_id]))
+    listing = clerk.get(CHANGELIST_URL, {"client__id__exact": order.client_id})
+
+    assert f"?client__id__exact={order.client_id}" in page.content.decode()
+    assert list(listing.context["cl"].result_list) == [order]
