@@ -382,3 +382,29 @@ def test_a_clients_page_links_to_their_orders(clerk):
 
     assert f"?client__id__exact={order.client_id}" in page.content.decode()
     assert list(listing.context["cl"].result_list) == [order]
+
+
+def test_a_refusal_from_the_service_is_shown_on_the_form_not_as_a_500(
+    clerk, monkeypatch
+):
+    from sales import services
+    from sales.exceptions import OrderNotEditable
+
+    pen = ProductFactory()
+    order = OrderFactory(lines=[(pen, 1)], notes="before")
+
+    def refuse(**kwargs):
+        raise OrderNotEditable("Order is being confirmed elsewhere; reload it.")
+
+    monkeypatch.setattr(services, "order_update", refuse)
+    response = clerk.post(
+        change_url(order),
+        order_form(client=order.client, order=order, lines=[(pen, 2)], notes="after"),
+    )
+
+    assert response.status_code == 200
+    assert "Order is being confirmed elsewhere; reload it." in (
+        response.content.decode()
+    )
+    order.refresh_from_db()
+    assert order.notes == "before"
