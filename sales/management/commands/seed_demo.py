@@ -14,8 +14,8 @@ from sales.seeding import (
 )
 from sales.seeding.progress import ProgressBar
 
-# Shorter runs finish before a progress bar would be worth reading.
-PROGRESS_FROM = 1000
+# Smaller demos are done before a progress bar would be worth reading.
+PROGRESS_FROM_ORDERS = 1000
 
 
 class Command(BaseCommand):
@@ -83,6 +83,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
+        self.show_progress = (
+            self.verbosity >= 1 and options["orders"] >= PROGRESS_FROM_ORDERS
+        )
         if settings.DJANGO_ENV == "prod" and not options["force"]:
             raise CommandError(
                 "Refusing to seed demo data with DJANGO_ENV=prod; "
@@ -187,7 +190,7 @@ class Command(BaseCommand):
         self._say("Checked: stock = ledger, totals, timestamps and history all hold.")
 
     def _progress(self, label: str, total: int) -> ProgressBar:
-        if self.verbosity < 1 or total < PROGRESS_FROM:
+        if not self.show_progress:
             return ProgressBar(label, total)
         return ProgressBar(
             label, total, write=self._write_progress, live=self.stderr.isatty()
