@@ -1,0 +1,44 @@
+"""The product serializer's hand-written output equals DRF's generic one."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from catalog.models import Product
+from catalog.serializers import ProductSerializer
+from tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(product):
+    return serializers.ModelSerializer.to_representation(ProductSerializer(), product)
+
+
+def test_fast_output_is_drfs_output():
+    ProductFactory(sku=None, unit_price=Decimal("0.01"), stock=0, reorder_level=3)
+    ProductFactory(unit_price=Decimal("99999999.99"), stock=7, description="x\ny")
+    ProductFactory(unit_price=Decimal("12.50"), is_active=False)
+    products = list(Product.objects.select_related("category"))
+
+    for product in products:
+        assert ProductSerializer(product).data == _generic(product)
+    assert ProductSerializer(products, many=True).data == [
+        _generic(p) for p in products
+    ]
+
+
+def test_fast_output_follows_the_current_time_zone():
+    product = Product.objects.select_related("category").get(pk=ProductFactory().pk)
+
+    with timezone.override("America/Montreal"):
+        assert ProductSerializer(product).data == _generic(product)
+        assert not ProductSerializer(product).data["created_at"].endswith("Z")
+
+
+def test_fast_output_names_every_declared_field():
+    product = Product.objects.select_related("category").get(pk=ProductFactory().pk)
+
+    assert list(ProductSerializer(product).data) == ProductSerializer.Meta.fields

@@ -1,0 +1,62 @@
+"""The order serializer's hand-written output equals DRF's generic one."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from sales import services
+from sales.serializers import OrderLineSerializer, OrderSerializer
+from sales.views import OrderViewSet
+from tests.factories import EmployeeFactory, OrderFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(order):
+    data = serializers.ModelSerializer.to_representation(OrderSerializer(), order)
+    data["lines"] = [
+        serializers.ModelSerializer.to_representation(OrderLineSerializer(), line)
+        for line in order.lines.all()
+    ]
+    return data
+
+
+def _orders():
+    cheap = ProductFactory(unit_price=Decimal("0.10"), stock=100)
+    dear = ProductFactory(unit_price=Decimal("12345.67"), stock=100)
+    OrderFactory()  # no lines
+    OrderFactory(
+        lines=[(cheap, 3), (dear, 2)],
+        notes="Leave at the door",
+        employee=EmployeeFactory(),
+    )
+    confirmed = OrderFactory(lines=[(dear, 1)])
+    services.order_confirm(order=confirmed)
+    services.order_cancel(order=OrderFactory(lines=[(cheap, 1)]))
+    return list(OrderViewSet().get_queryset())
+
+
+def test_fast_output_is_drfs_output():
+    orders = _orders()
+
+    for order in orders:
+        assert OrderSerializer(order).data == _generic(order)
+    assert OrderSerializer(orders, many=True).data == [_generic(o) for o in orders]
+
+
+def test_fast_output_follows_the_current_time_zone():
+    orders = _orders()
+
+    with timezone.override("Asia/Kolkata"):
+        for order in orders:
+            assert OrderSerializer(order).data == _generic(order)
+
+
+def test_fast_output_names_every_declared_field():
+    order = _orders()[1]
+    data = OrderSerializer(order).data
+
+    assert list(data) == OrderSerializer.Meta.fields
+    assert list(data["lines"][0]) == OrderLineSerializer.Meta.fields
