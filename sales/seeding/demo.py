@@ -102,6 +102,12 @@ def seed_demo(
     groups = {g.name: g for g in Group.objects.filter(name__in=ROLES)}
     if missing := sorted(set(ROLES) - set(groups)):
         raise DemoRefused(f"Role groups {missing} are missing; run migrate first.")
+    if taken := _real_accounts_with_demo_usernames():
+        raise DemoRefused(
+            f"Users {taken} exist and are not demo logins (their e-mail is not "
+            f"@{DEMO_EMAIL_DOMAIN}); the demo will not take them over. Rename "
+            "them, or seed another database."
+        )
 
     started = time.monotonic()
     seed = secrets.randbelow(2**31) if seed is None else seed
@@ -131,6 +137,21 @@ def seed_demo(
         generated_password=(
             generated if any(created for *_, created in logins) else None
         ),
+    )
+
+
+def _demo_accounts():
+    return get_user_model().objects.filter(
+        username__in=ROLES, email__iendswith=f"@{DEMO_EMAIL_DOMAIN}"
+    )
+
+
+def _real_accounts_with_demo_usernames() -> list[str]:
+    return sorted(
+        get_user_model()
+        .objects.filter(username__in=ROLES)
+        .exclude(pk__in=_demo_accounts().values("pk"))
+        .values_list("username", flat=True)
     )
 
 
@@ -209,7 +230,5 @@ def flush_store() -> dict[str, int]:
         else:
             for model in models:
                 model.objects.all().delete()
-        get_user_model().objects.filter(
-            username__in=ROLES, email__iendswith=f"@{DEMO_EMAIL_DOMAIN}"
-        ).delete()
+        _demo_accounts().delete()
     return before

@@ -247,17 +247,32 @@ def test_flush_starts_over_without_duplicating():
     assert invariant_violations() == {}
 
 
-def test_flush_keeps_a_real_account_that_has_a_demo_username():
-    get_user_model().objects.create_user(
+def test_a_real_account_with_a_demo_username_is_not_taken_over():
+    real = get_user_model().objects.create_user(
         "manager", email="boss@shop.example.org", password="own-password"
     )
-    seed(seed=36)
 
-    seed(seed=36, flush=True, interactive=False)
+    with pytest.raises(CommandError, match="not demo logins"):
+        seed(seed=36)
 
-    manager = get_user_model().objects.get(username="manager")
-    assert manager.email == "boss@shop.example.org"
-    assert manager.check_password("own-password")
+    real.refresh_from_db()
+    assert not real.is_staff
+    assert not real.groups.exists()
+    assert real.check_password("own-password")
+    assert not Category.objects.exists()
+
+
+def test_flush_keeps_real_accounts():
+    seed(seed=37)
+    get_user_model().objects.filter(username="manager").delete()
+    real = get_user_model().objects.create_user(
+        "manager", email="boss@shop.example.org", password="own-password"
+    )
+
+    flush_store()
+
+    assert get_user_model().objects.filter(pk=real.pk).exists()
+    assert not get_user_model().objects.filter(username="clerk").exists()
 
 
 # --- Demo logins ------------------------------------------------------------------
