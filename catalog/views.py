@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from store_project.api.idempotency import idempotent
-from store_project.api.viewsets import ServiceModelViewSet
+from store_project.api.viewsets import ServiceModelViewSet, page_size_errors
 
 from . import services
 from .filters import ProductFilter, StockMovementFilter
@@ -87,6 +87,7 @@ class ProductViewSet(ServiceModelViewSet):
         return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data)
 
 
+@page_size_errors
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StockMovementSerializer
     filterset_class = StockMovementFilter

@@ -1,9 +1,42 @@
+import re
+
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 class StandardPagination(PageNumberPagination):
-    """``?page=N&page_size=M``: 50 by default, at most 200."""
+    """``?page=N&page_size=M``: 50 by default, at most 200.
+
+    A ``page_size`` that is not a whole number of at least 1 answers 400
+    (DRF's own pagination silently used the default instead); one above the
+    maximum is served as the maximum.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not _DIGITS.fullmatch(raw) or int(raw) < 1:
+            message = "A whole number of at least 1 is required."
+            raise ValidationError(
+                {self.page_size_query_param: [ErrorDetail(message, code="invalid")]}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default; larger "
+                    f"values than {self.max_page_size} are served as "
+                    f"{self.max_page_size}."
+                )
+        return parameters

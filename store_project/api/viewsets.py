@@ -1,8 +1,15 @@
 """A ModelViewSet whose writes go through the app's services."""
 
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 
+# StandardPagination refuses a bad page_size with this code.
+page_size_errors = extend_validation_errors(
+    ["invalid"], field_name="page_size", actions=["list"]
+)
 
+
+@page_size_errors
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """CRUD where create, update and delete call service functions.
 
