@@ -236,6 +236,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "store_project.api.schema_hooks.list_item_error_attrs",
+        "store_project.api.schema_hooks.empty_query_values",
     ],
 }
 
