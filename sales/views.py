@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +24,22 @@ _WRITE = {"request": OrderWriteSerializer}
     create=extend_schema(**_WRITE, responses={201: OrderSerializer}),
     update=extend_schema(**_WRITE, responses={200: OrderSerializer}),
     partial_update=extend_schema(**_WRITE, responses={200: OrderSerializer}),
+)
+# Refusals that the serializer's fields cannot tell the schema about.
+@extend_validation_errors(
+    ["does_not_exist", "duplicate_product"],
+    field_name="lines.INDEX.product",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["inactive_product", "max_value"],
+    field_name="lines",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["max_length"],
+    field_name="lines.non_field_errors",
+    actions=["create", "update", "partial_update"],
 )
 class OrderViewSet(ServiceModelViewSet):
     filterset_class = OrderFilter
