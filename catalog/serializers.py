@@ -1,9 +1,11 @@
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from store_project.api.representation import money, timestamp
-from store_project.api.serializers import ModelSerializer, StrictCharField
+from store_project.api.serializers import (
+    ModelSerializer,
+    PriceField,
+    StrictCharField,
+)
 
 from .models import MAX_INT, Category, Product, StockMovement
 from .services import ADJUSTMENT_REASONS
@@ -21,12 +23,7 @@ class ProductSerializer(ModelSerializer):
     sku = StrictCharField(
         max_length=64, required=False, allow_null=True, allow_blank=True
     )
-    unit_price = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99999999.99"),
-    )
+    unit_price = PriceField()
     stock = serializers.IntegerField(
         min_value=0,
         max_value=MAX_INT,

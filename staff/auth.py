@@ -9,6 +9,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from store_project.api.serializers import StrictCharField
+
 
 class LoginRateThrottle(SimpleRateThrottle):
     """Failed or not, login attempts count per (username, client address).
@@ -47,7 +49,10 @@ class TokenView(ObtainAuthToken):
     @extend_schema(
         request=inline_serializer(
             "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
+            {
+                "username": StrictCharField(),
+                "password": StrictCharField(trim_whitespace=False),
+            },
         ),
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()})

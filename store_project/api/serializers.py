@@ -1,6 +1,16 @@
 """Serializer pieces shared by the apps."""
 
+import re
+from decimal import Decimal
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+# A price as the schema documents it: > 0, at most 8 digits before the point
+# and 2 after, written plainly (no sign, exponent or spaces).
+PRICE_PATTERN = r"^(?:0*[1-9][0-9]{0,7}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9]))$"
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class StrictStringMixin:
@@ -22,6 +32,31 @@ class StrictEmailField(StrictStringMixin, serializers.EmailField):
     pass
 
 
+class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
+    """Text that may not be blank is trimmed first: "  " is blank too.
+
+    The schema says so with a pattern (at least one non-space character), so
+    a client or the fuzzer does not take whitespace for a valid name.
+    """
+
+    target_class = StrictCharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(
+            field, direction, bypass_extensions=True
+        )
+        if (
+            direction == "request"
+            and not field.allow_blank
+            and field.trim_whitespace
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = r"\S"
+        return schema
+
+
 _BASE_MAPPING = serializers.ModelSerializer.serializer_field_mapping
 _STRICT = {
     serializers.CharField: StrictCharField,
@@ -36,3 +71,31 @@ class ModelSerializer(serializers.ModelSerializer):
         model_field: _STRICT.get(field, field)
         for model_field, field in _BASE_MAPPING.items()
     }
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": PRICE_PATTERN,
+        "example": "19.99",
+    }
+)
+class PriceField(serializers.DecimalField):
+    """Money in: a decimal string such as ``"19.99"``, never a JSON number.
+
+    DRF's DecimalField also takes numbers and ``"1e2"``, which the contract
+    ("money is a decimal string") and the documented pattern do not.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_value", Decimal("99999999.99"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
