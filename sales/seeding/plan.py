@@ -216,8 +216,8 @@ def _products(rng, kinds, count, opened, start) -> list[PlannedProduct]:
                     f"{rng.choice(_BLURBS)}"
                 ),
                 price_cents=max(dollars * 100 + cents, 99),
-                reorder_level=rng.choice((0, 5, 5, 10, 10, 15, 20)),
-                opening_stock=rng.randint(15, 120),
+                reorder_level=rng.choice((0, 5, 10, 10, 15, 20, 25)),
+                opening_stock=rng.randint(4, 120),
                 created_at=opened + (index + 1) * step,
             )
         )
@@ -525,7 +525,8 @@ def _replay(draw: _Draw, plan: Plan, known: list) -> None:
                 touched[product] = when
                 if stock[product] <= reorder[product] and not restock_booked[product]:
                     arrives = when + draw.between(2 * DAY, 6 * DAY)
-                    if arrives < end:
+                    # Some suppliers are slow: a few products stay low a while.
+                    if arrives < end and draw.chance(0.6):
                         restock_booked[product] = True
                         delivery = _restock(_batch(draw, reorder[product] + 10))
                         heapq.heappush(
