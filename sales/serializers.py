@@ -1,5 +1,6 @@
-from collections import Counter
+from collections import Counter, defaultdict
 
+from django.db.models import Manager
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -34,20 +35,53 @@ class OrderLineSerializer(ModelSerializer):
     def to_representation(self, line):
         if not isinstance(line, OrderLine):
             return super().to_representation(line)
-        return _line(line)
+        return _line(
+            line.id, line.product_id, line.product.name, line.quantity, line.unit_price
+        )
 
 
-def _line(line: OrderLine) -> dict:
+def _line(line_id, product, product_name, quantity, unit_price) -> dict:
     # Written out for the order list's speed: the same output as DRF's generic
     # path over OrderLineSerializer's fields (tests compare the two).
     return {
-        "id": line.id,
-        "product": line.product_id,
-        "product_name": line.product.name,
-        "quantity": line.quantity,
-        "unit_price": money(line.unit_price),
-        "line_total": money(line.line_total),
+        "id": line_id,
+        "product": product,
+        "product_name": product_name,
+        "quantity": quantity,
+        "unit_price": money(unit_price),
+        "line_total": money(quantity * unit_price),
     }
+
+
+_LINE_COLUMNS = ("id", "product_id", "product__name", "quantity", "unit_price")
+
+
+class OrderListSerializer(serializers.ListSerializer):
+    """Many orders, their lines read in one query as plain rows.
+
+    Orders whose lines were not prefetched (the order list) get them here with
+    one ``values_list`` query: no per-order query, and none of the model
+    instances that ``prefetch_related`` builds, which cost four times the rest
+    of a page of 50 orders.
+    """
+
+    def to_representation(self, data):
+        orders = list(data.all() if isinstance(data, Manager) else data)
+        if not all(
+            isinstance(order, Order)
+            and "lines" not in getattr(order, "_prefetched_objects_cache", ())
+            for order in orders
+        ):
+            return super().to_representation(orders)
+        lines = defaultdict(list)
+        rows = (
+            OrderLine.objects.filter(order__in=[order.pk for order in orders])
+            .order_by(*OrderLine._meta.ordering)
+            .values_list("order_id", *_LINE_COLUMNS)
+        )
+        for order_id, *line in rows:
+            lines[order_id].append(_line(*line))
+        return [_order(order, lines[order.pk]) for order in orders]
 
 
 class OrderSerializer(ModelSerializer):
@@ -70,26 +104,32 @@ class OrderSerializer(ModelSerializer):
             "notes",
         ]
         read_only_fields = fields
+        list_serializer_class = OrderListSerializer
 
     def to_representation(self, order):
-        # Written out for the order list's speed: the same output as DRF's
-        # generic path over the fields above (tests compare the two).
         if not isinstance(order, Order):
             return super().to_representation(order)
-        return {
-            "id": order.id,
-            "client": order.client_id,
-            "employee": order.employee_id,
-            "status": str(order.status),
-            "lines": [_line(line) for line in order.lines.all()],
-            "total_amount": money(order.total_amount),
-            "created_at": timestamp(order.created_at),
-            "confirmed_at": timestamp(order.confirmed_at),
-            "shipped_at": timestamp(order.shipped_at),
-            "delivered_at": timestamp(order.delivered_at),
-            "cancelled_at": timestamp(order.cancelled_at),
-            "notes": order.notes,
-        }
+        lines = self.fields["lines"].child
+        return _order(order, [lines.to_representation(x) for x in order.lines.all()])
+
+
+def _order(order: Order, lines: list[dict]) -> dict:
+    # Written out for the order list's speed: the same output as DRF's generic
+    # path over OrderSerializer's fields (tests compare the two).
+    return {
+        "id": order.id,
+        "client": order.client_id,
+        "employee": order.employee_id,
+        "status": str(order.status),
+        "lines": lines,
+        "total_amount": money(order.total_amount),
+        "created_at": timestamp(order.created_at),
+        "confirmed_at": timestamp(order.confirmed_at),
+        "shipped_at": timestamp(order.shipped_at),
+        "delivered_at": timestamp(order.delivered_at),
+        "cancelled_at": timestamp(order.cancelled_at),
+        "notes": order.notes,
+    }
 
 
 class OrderLineInputSerializer(serializers.Serializer):

@@ -62,6 +62,9 @@ class OrderViewSet(ServiceModelViewSet):
     )
 
     def get_queryset(self):
+        if getattr(self, "action", None) == "list":
+            # OrderListSerializer reads the page's lines in one query of rows.
+            return Order.objects.all()
         lines = OrderLine.objects.select_related("product").only(
             "id", "order_id", "product_id", "product__name", "quantity", "unit_price"
         )

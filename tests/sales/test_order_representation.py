@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from sales import services
+from sales.models import Order
 from sales.serializers import OrderLineSerializer, OrderSerializer
 from sales.views import OrderViewSet
 from tests.factories import EmployeeFactory, OrderFactory, ProductFactory
@@ -44,6 +45,21 @@ def test_fast_output_is_drfs_output():
     for order in orders:
         assert OrderSerializer(order).data == _generic(order)
     assert OrderSerializer(orders, many=True).data == [_generic(o) for o in orders]
+
+
+def test_a_list_without_prefetched_lines_reads_them_in_one_query(
+    django_assert_num_queries,
+):
+    prefetched = _orders()
+    plain = list(Order.objects.all())
+
+    with django_assert_num_queries(1):
+        data = OrderSerializer(plain, many=True).data
+
+    assert data == [_generic(o) for o in prefetched]
+    with django_assert_num_queries(0):
+        OrderSerializer(prefetched, many=True).data  # noqa: B018
+    assert OrderSerializer(Order.objects.none(), many=True).data == []
 
 
 def test_fast_output_follows_the_current_time_zone():
