@@ -36,6 +36,8 @@ from .with_services import write_with_services
 DEMO_EMAIL_DOMAIN = "store.example"
 # Above this many orders on PostgreSQL, COPY is used unless told otherwise.
 BULK_THRESHOLD = 2000
+# Advisory lock key that serializes concurrent seeding runs ("seed" in ASCII).
+_SEED_LOCK = 0x73656564
 
 
 class DemoRefused(Exception):
@@ -116,6 +118,13 @@ def seed_demo(
     )
     generated = None if password else secrets.token_urlsafe(12)
     with transaction.atomic():
+        # Two runs at once (two `make run`s) must not both seed: take a lock,
+        # then look again. SQLite's IMMEDIATE transactions already serialize.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
+        if store_has_data():
+            return SeedResult(seeded=False, counts=store_counts())
         users, logins = _logins(groups, password or generated)
         categories, employees = _categories_and_staff(plan, users)
         write = write_with_copy if bulk else write_with_services

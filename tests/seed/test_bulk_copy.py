@@ -17,7 +17,11 @@ from sales.services import LineSpec, order_create, order_transition
 
 from .snapshot import store_snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("roles"),
+]
 
 SIZES = Sizes(categories=5, products=25, clients=20, employees=5, orders=150)
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -19,7 +19,7 @@ from staff.models import Employee
 
 from .snapshot import store_snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
 SMALL = {
     "categories": 4,
