@@ -61,7 +61,7 @@ def write_with_services(
                 )
                 bar.advance()
         orders: dict[int, Order] = {}
-        with progress("orders", len(plan.events)) as bar:
+        with progress("orders and stock", len(plan.events)) as bar:
             for when, kind, index, detail in plan.events:
                 clock.set(to_datetime(when))
                 if kind == CREATE:

@@ -115,7 +115,7 @@ class Command(BaseCommand):
                 "no demo seeded. Use --flush to start over."
             )
         else:
-            self._summary(result, password_given=password is not None)
+            self._summary(result, sizes, password_given=password is not None)
         if options["check"]:
             self._check()
 
@@ -137,7 +137,7 @@ class Command(BaseCommand):
             else "Flushed the store (it was empty)."
         )
 
-    def _summary(self, result, *, password_given: bool) -> None:
+    def _summary(self, result, sizes: Sizes, *, password_given: bool) -> None:
         counts, statuses = result.counts, result.statuses
         self._say(
             self.style.SUCCESS(
@@ -159,7 +159,13 @@ class Command(BaseCommand):
             f"{counts['status changes']:,} status changes, "
             f"{counts['stock movements']:,} stock movements"
         )
-        self._say(f"  same store again: --flush --seed {result.seed}")
+        defaults = Sizes()
+        again = "".join(
+            f" --{name} {value}"
+            for name, value in vars(sizes).items()
+            if value != getattr(defaults, name)
+        )
+        self._say(f"  same store again: seed_demo --flush --seed {result.seed}{again}")
         created = [(u, role) for u, role, new in result.logins if new]
         kept = [u for u, _, new in result.logins if not new]
         if created:
