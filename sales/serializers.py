@@ -59,29 +59,36 @@ _LINE_COLUMNS = ("id", "product_id", "product__name", "quantity", "unit_price")
 class OrderListSerializer(serializers.ListSerializer):
     """Many orders, their lines read in one query as plain rows.
 
-    Orders whose lines were not prefetched (the order list) get them here with
-    one ``values_list`` query: no per-order query, and none of the model
-    instances that ``prefetch_related`` builds, which cost four times the rest
-    of a page of 50 orders.
+    Orders whose lines were not prefetched (the order list; OrderSerializer
+    does the same for one order) get them here with one ``values_list``
+    query: no per-order query, and none of the model instances that
+    ``prefetch_related`` builds, which cost four times the rest of a page of
+    50 orders.
     """
 
     def to_representation(self, data):
         orders = list(data.all() if isinstance(data, Manager) else data)
-        if not all(
-            isinstance(order, Order)
-            and "lines" not in getattr(order, "_prefetched_objects_cache", ())
-            for order in orders
-        ):
+        if not all(_lines_not_prefetched(order) for order in orders):
             return super().to_representation(orders)
-        lines = defaultdict(list)
-        rows = (
-            OrderLine.objects.filter(order__in=[order.pk for order in orders])
-            .order_by(*OrderLine._meta.ordering)
-            .values_list("order_id", *_LINE_COLUMNS)
-        )
-        for order_id, *line in rows:
-            lines[order_id].append(_line(*line))
-        return [_order(order, lines[order.pk]) for order in orders]
+        return _orders_with_lines(orders)
+
+
+def _lines_not_prefetched(order) -> bool:
+    return isinstance(order, Order) and "lines" not in getattr(
+        order, "_prefetched_objects_cache", ()
+    )
+
+
+def _orders_with_lines(orders: list[Order]) -> list[dict]:
+    lines = defaultdict(list)
+    rows = (
+        OrderLine.objects.filter(order__in=[order.pk for order in orders])
+        .order_by(*OrderLine._meta.ordering)
+        .values_list("order_id", *_LINE_COLUMNS)
+    )
+    for order_id, *line in rows:
+        lines[order_id].append(_line(*line))
+    return [_order(order, lines[order.pk]) for order in orders]
 
 
 class OrderSerializer(ModelSerializer):
@@ -107,6 +114,8 @@ class OrderSerializer(ModelSerializer):
         list_serializer_class = OrderListSerializer
 
     def to_representation(self, order):
+        if _lines_not_prefetched(order):
+            return _orders_with_lines([order])[0]  # one query for its lines
         if not isinstance(order, Order):
             return super().to_representation(order)
         lines = self.fields["lines"].child

@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
@@ -10,7 +9,7 @@ from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
 from .filters import OrderFilter
-from .models import Order, OrderLine
+from .models import Order
 from .serializers import (
     OrderSerializer,
     OrderStatusChangeSerializer,
@@ -62,13 +61,9 @@ class OrderViewSet(ServiceModelViewSet):
     )
 
     def get_queryset(self):
-        if getattr(self, "action", None) == "list":
-            # OrderListSerializer reads the page's lines in one query of rows.
-            return Order.objects.all()
-        lines = OrderLine.objects.select_related("product").only(
-            "id", "order_id", "product_id", "product__name", "quantity", "unit_price"
-        )
-        return Order.objects.prefetch_related(Prefetch("lines", queryset=lines))
+        # OrderSerializer reads the lines of one order or a page of orders in
+        # one query of plain rows; nothing to prefetch here.
+        return Order.objects.all()
 
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"}:
