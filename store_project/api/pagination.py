@@ -3,7 +3,7 @@ import re
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-_DIGITS = re.compile(r"[0-9]{1,9}")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class StandardPagination(PageNumberPagination):
@@ -22,12 +22,15 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":
             return self.page_size
-        if not _DIGITS.fullmatch(raw) or int(raw) < 1:
+        digits = raw.lstrip("0")
+        if not _DIGITS.fullmatch(raw) or not digits:
             message = "A whole number of at least 1 is required."
             raise ValidationError(
                 {self.page_size_query_param: [ErrorDetail(message, code="invalid")]}
             )
-        return min(int(raw), self.max_page_size)
+        if len(digits) > 4:  # far above the maximum; int() of it may be refused
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
