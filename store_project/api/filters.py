@@ -95,5 +95,13 @@ class UtcDateTimeField(forms.DateTimeField):
             ) from exc
 
 
+# RFC 3339 allows offsets up to 23:59; PostgreSQL (and so the field) 15:59.
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"(?:[Zz]|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])$",
+    }
+)
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
