@@ -33,3 +33,31 @@ def empty_query_values(result, generator, request, public):
                 if parameter.get("in") == "query":
                     parameter["allowEmptyValue"] = True
     return result
+
+
+def create_links(result, generator, request, public):
+    """OpenAPI links from each create (201) to the operations on what it made.
+
+    ``POST /api/v1/orders/`` links to every operation under
+    ``/api/v1/orders/{id}/``, its ``id`` taken from the created object, so
+    clients (and schemathesis' stateful tests) can follow create → read,
+    update, delete and the actions.
+    """
+    paths = result.get("paths", {})
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = {}
+        for other_path, other_item in paths.items():
+            if not other_path.startswith(f"{path}{{id}}/"):
+                continue
+            for operation in other_item.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {"id": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
+    return result

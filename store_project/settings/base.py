@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "store_project.api.schema_hooks.list_item_error_attrs",
         "store_project.api.schema_hooks.empty_query_values",
+        "store_project.api.schema_hooks.create_links",
     ],
 }
 
