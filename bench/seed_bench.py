@@ -47,9 +47,12 @@ def main() -> int:
     try:
         return run(args, f"{args.server}/{name}")
     finally:
-        from django.db import connections
+        from django.conf import settings
 
-        connections.close_all()
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
         if args.keep:
             print(f"kept database {name}")
         else:
