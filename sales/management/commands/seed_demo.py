@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         defaults = Sizes()
         for name, text in [
-            ("categories", "number of categories (at most 16)"),
+            ("categories", "number of categories, at most 16"),
             ("products", "number of products"),
             ("clients", "number of clients"),
             ("employees", "number of employees, the 3 with demo logins included"),
@@ -39,7 +39,10 @@ class Command(BaseCommand):
         ]:
             default = getattr(defaults, name)
             parser.add_argument(
-                f"--{name}", type=int, default=default, help=f"{text} ({default})"
+                f"--{name}",
+                type=int,
+                default=default,
+                help=f"{text} (default {default})",
             )
         parser.add_argument(
             "--seed",
