@@ -1,0 +1,236 @@
+"""Schema-driven fuzzing of the whole API on a live server and PostgreSQL.
+
+schemathesis reads the served OpenAPI document (``/api/schema/``) and, for
+every operation, sends schema-valid (positive) and schema-violating (negative)
+requests as a manager, against seeded rows and random ids alike. Every
+response must: not be a 5xx, have a documented status code, content type and
+body, reject negative data, accept positive data unless the database state
+refuses it (see ``STATE_REFUSALS``), and every error must be the contract's
+shape.
+
+Then a stateful run follows the schema's links (create → read, update,
+delete, actions) with the same checks.
+
+Budget: ``MAX_EXAMPLES`` cases per operation and mode (about 1,100 requests),
+then ``STATEFUL_EXAMPLES`` scenarios of at most ``STATEFUL_STEPS`` calls (a
+session cut short by the server's changed state is followed by another, at
+most ``STATEFUL_SESSIONS``);
+derandomized (the same cases on every run), no deadline. About a minute and a
+half on 2 cores when green; a failure adds Hypothesis' shrinking.
+"""
+
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import FlakyStrategyDefinition
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.conftest import ensure_roles
+from tests.factories import (
+    ClientFactory,
+    EmployeeFactory,
+    OrderFactory,
+    ProductFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.postgres]
+
+MAX_EXAMPLES = 12
+STATEFUL_EXAMPLES = 80
+STATEFUL_STEPS = 6
+STATEFUL_SESSIONS = 3
+IDEMPOTENCY_KEY = "Idempotency-Key"
+ERROR_TYPES = {"validation_error", "client_error", "server_error"}
+# Refusals of schema-valid input that a schema cannot express, because they
+# depend on what is in the database (a duplicate name, an id that does not
+# exist, a login that matches no account, an inactive product) or relate two
+# values (the same product on two lines of an order).
+STATE_REFUSALS = {
+    400: {
+        "unique",
+        "does_not_exist",
+        "authorization",
+        "inactive_product",
+        "duplicate_product",
+    },
+}
+
+
+def error_body(response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(
+            f"{response.status_code} with a body that is not JSON "
+            f"({response.headers.get('content-type')}): {response.content[:300]!r}"
+        ) from None
+    return body
+
+
+@schemathesis.check
+def contract_error_shape(ctx, response, case):
+    """Every 4xx and 5xx is the contract's JSON error shape."""
+    if response.status_code < 400:
+        return None
+    body = error_body(response)
+    assert isinstance(body, dict), body
+    assert body.get("type") in ERROR_TYPES, body
+    errors = body.get("errors")
+    assert isinstance(errors, list) and errors, body
+    for error in errors:
+        assert set(error) == {"code", "detail", "attr"}, error
+        assert isinstance(error["code"], str) and error["code"], error
+        assert isinstance(error["detail"], str) and error["detail"], error
+    return True
+
+
+@schemathesis.check
+def accepts_valid_data_unless_state_refuses(ctx, response, case):
+    """schemathesis' positive_data_acceptance, knowing ``STATE_REFUSALS``."""
+    codes = STATE_REFUSALS.get(response.status_code)
+    if codes:
+        errors = error_body(response).get("errors") or [{}]
+        if all(error.get("code") in codes for error in errors):
+            return None
+    return positive_data_acceptance(ctx, response, case)
+
+
+CHECKS = {
+    "excluded_checks": [positive_data_acceptance],
+    "additional_checks": [
+        contract_error_shape,
+        accepts_valid_data_unless_state_refuses,
+    ],
+}
+SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def with_fresh_idempotency_key(case, headers: dict) -> dict:
+    """Send a new valid Idempotency-Key where the operation takes one.
+
+    Open finding, reported to the owner of the idempotency work: the schema
+    documents the header as any string, but the server refuses what is not 1
+    to 255 printable ASCII characters with a 400 validation error that the
+    actions' 400 schema does not list. Until the schema says so (pattern and
+    length, and that 400), the fuzzer sends valid keys; test_idempotency.py
+    covers the header itself.
+    """
+    parameters = case.operation.definition.raw.get("parameters", [])
+    if any(p.get("name") == IDEMPOTENCY_KEY for p in parameters):
+        return {**headers, IDEMPOTENCY_KEY: uuid.uuid4().hex}
+    return headers
+
+
+def fuzz(operation, mode, headers, path_parameters=None):
+    @given(
+        case=operation.as_strategy(
+            generation_mode=mode, path_parameters=path_parameters
+        )
+    )
+    @settings(SETTINGS, max_examples=MAX_EXAMPLES)
+    def run(case):
+        case.call_and_validate(
+            headers=with_fresh_idempotency_key(case, headers), **CHECKS
+        )
+
+    run()
+
+
+@pytest.fixture
+def manager_headers(live_server):
+    ensure_roles()
+    manager = UserFactory(roles=["manager"])
+    token, _ = Token.objects.get_or_create(user=manager)
+    return {"Authorization": f"Token {token.key}"}
+
+
+@pytest.fixture
+def seeded():
+    """A few rows of every kind, so that ids exist; returns an id per path."""
+    products = [ProductFactory(stock=1000) for _ in range(3)]
+    employee = EmployeeFactory()
+    orders = [
+        OrderFactory(client=ClientFactory(), lines=[(product, 1)])
+        for product in products
+    ]
+    return {
+        "categories": products[0].category_id,
+        "products": products[1].pk,
+        "clients": orders[0].client_id,
+        "employees": employee.pk,
+        "orders": orders[1].pk,
+        "stock-movements": products[2].movements.first().pk,
+    }
+
+
+def test_every_operation_answers_as_its_schema_says(
+    live_server, manager_headers, seeded
+):
+    schema = load_schema(live_server)
+    failures = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        runs = [(GenerationMode.POSITIVE, None), (GenerationMode.NEGATIVE, None)]
+        if "{id}" in operation.path:
+            resource = operation.path.split("/")[3]
+            runs.append((GenerationMode.POSITIVE, {"id": seeded[resource]}))
+        for mode, path_parameters in runs:
+            try:
+                fuzz(operation, mode, manager_headers, path_parameters)
+            except (Exception, BaseExceptionGroup) as exc:
+                label = f"{operation.label} {mode} {path_parameters or ''}"
+                failures[label] = exc
+    report = "\n\n".join(f"== {label}\n{exc}" for label, exc in failures.items())
+    assert not failures, report
+
+
+def test_links_from_create_lead_to_working_operations(
+    live_server, manager_headers, seeded
+):
+    schema = load_schema(live_server)
+    assert schema.statistic.transitions.total > 0, "the schema has no links"
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": with_fresh_idempotency_key(case, manager_headers)}
+
+        def validate_response(self, response, case, **kwargs):
+            case.validate_response(response, **CHECKS, transport_kwargs=kwargs)
+
+    for _session in range(STATEFUL_SESSIONS):
+        try:
+            Workflow.run(
+                settings=settings(
+                    SETTINGS,
+                    max_examples=STATEFUL_EXAMPLES,
+                    stateful_step_count=STATEFUL_STEPS,
+                )
+            )
+        except FlakyStrategyDefinition:
+            # What a scenario can draw depends on earlier live responses, so a
+            # replayed prefix may draw differently once the database changed.
+            # schemathesis' own runner starts a fresh session then; so do we.
+            # A failed check is another exception and fails the test.
+            continue
+        break
+
+
+def load_schema(live_server):
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/")
+    # The API refuses NUL in any JSON string or query value with 400
+    # (PostgreSQL cannot store it; tests/foundation covers that); a schema
+    # cannot say so for every string, so valid data is generated without it.
+    config = schema.config
+    for generation in (config.generation, config.phases.fuzzing.generation):
+        generation.update(allow_x00=False)
+    return schema
