@@ -4,8 +4,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import F, ProtectedError
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from store_project.api.exceptions import InvalidInput, ProtectedObjectError
@@ -134,6 +134,14 @@ def product_delete(*, product: Product) -> None:
 
 # --- Stock ---------------------------------------------------------------------
 
+# Change one product's stock if the result stays within [0, MAX_INT]; answers
+# the new stock, or no row when the product is missing or the bound refuses.
+_STOCK_UPDATE = f"""
+    UPDATE {Product._meta.db_table} SET stock = stock + %s, updated_at = %s
+    WHERE id = %s AND stock >= %s AND stock <= %s
+    RETURNING stock
+"""
+
 
 @transaction.atomic
 def stock_apply(
@@ -146,46 +154,35 @@ def stock_apply(
 ) -> dict[int, int]:
     """Change the stock of several products at once, all or nothing.
 
-    ``changes`` maps product ids to signed quantities. Every product is
-    checked before anything is written; if any would go below zero, one
-    ``InsufficientStock`` names each short product. Returns the new stock
-    by product id. Each change is written to the ledger in the same
-    transaction, so stock always equals the sum of movements.
+    ``changes`` maps product ids to signed quantities. If any product would
+    go below zero, one ``InsufficientStock`` names each short product and
+    nothing is written. Returns the new stock by product id. Each change is
+    written to the ledger in the same transaction, so stock always equals the
+    sum of movements.
     """
     changes = {pk: qty for pk, qty in changes.items() if qty}
     if not changes:
         return {}
-    # Lock in primary-key order: any two transactions touching the same
-    # products take the locks in the same order, so they cannot deadlock.
-    with row_lock_timeout("The stock of these products"):
-        products = list(
-            Product.objects.select_for_update(of=("self",))
-            .filter(pk__in=changes)
-            .order_by("pk")
-            .values_list("pk", "name", "stock")
-        )
-    if len(products) != len(changes):
-        missing = sorted(set(changes) - {pk for pk, _, _ in products})
-        raise Product.DoesNotExist(f"No products with ids {missing}")
-    shortages = [
-        {"product": pk, "name": name, "requested": -changes[pk], "available": stock}
-        for pk, name, stock in products
-        if stock + changes[pk] < 0
-    ]
-    if shortages:
-        raise InsufficientStock(shortages)
-    too_much = [name for pk, name, stock in products if stock + changes[pk] > MAX_INT]
-    if too_much:
-        raise InvalidInput(
-            f"Stock cannot exceed {MAX_INT} units ({', '.join(too_much)}).",
-            code="max_value",
-            field="quantity",
-        )
     now = timezone.now()
-    for pk, _, _ in products:
-        Product.objects.filter(pk=pk).update(
-            stock=F("stock") + changes[pk], updated_at=now
-        )
+    # One conditional UPDATE per product, in primary-key order. Each takes its
+    # row's lock and checks the bound in the same statement, so the locks are
+    # held from there to the commit only (no locking read first), and any two
+    # transactions touching the same products lock them in the same order, so
+    # they cannot deadlock. A refused line writes nothing: the error below
+    # rolls back the lines already changed.
+    new_stock: dict[int, int] = {}
+    with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
+        for pk in sorted(changes):
+            quantity = changes[pk]
+            cursor.execute(
+                _STOCK_UPDATE,
+                [quantity, now, pk, max(0, -quantity), MAX_INT - max(0, quantity)],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                new_stock[pk] = row[0]
+    if len(new_stock) != len(changes):
+        _refuse(changes, refused=set(changes) - set(new_stock))
     user = _user_or_none(by)
     StockMovement.objects.bulk_create(
         StockMovement(
@@ -197,9 +194,35 @@ def stock_apply(
             created_by=user,
             created_at=now,
         )
-        for pk, _, _ in products
+        for pk in sorted(changes)
     )
-    return {pk: stock + changes[pk] for pk, _, stock in products}
+    return new_stock
+
+
+def _refuse(changes: Mapping[int, int], *, refused: set[int]) -> None:
+    """Raise the error that names every refused change (nothing is kept)."""
+    products = {
+        pk: (name, stock)
+        for pk, name, stock in Product.objects.filter(pk__in=refused)
+        .order_by("pk")
+        .values_list("pk", "name", "stock")
+    }
+    missing = sorted(refused - set(products))
+    if missing:
+        raise Product.DoesNotExist(f"No products with ids {missing}")
+    shortages = [
+        {"product": pk, "name": name, "requested": -changes[pk], "available": stock}
+        for pk, (name, stock) in products.items()
+        if changes[pk] < 0
+    ]
+    if shortages:
+        raise InsufficientStock(shortages)
+    too_much = [name for pk, (name, _) in products.items() if changes[pk] > 0]
+    raise InvalidInput(
+        f"Stock cannot exceed {MAX_INT} units ({', '.join(too_much)}).",
+        code="max_value",
+        field="quantity",
+    )
 
 
 def stock_adjust(

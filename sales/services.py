@@ -187,8 +187,6 @@ def order_transition(
             f"Cannot {action} order #{order.pk}: it is {order.status}; "
             f"only {allowed} orders can be {transition.target}."
         )
-    if transition.effect is not None:
-        transition.effect(order, by)
     now = timezone.now()
     previous = order.status
     order.status = transition.target
@@ -201,6 +199,11 @@ def order_transition(
         changed_at=now,
         changed_by=by if by is not None and by.is_authenticated else None,
     )
+    # The effect last: the product rows it locks (the contended ones) stay
+    # locked only until the commit. If it refuses, the order's writes above
+    # are rolled back with it.
+    if transition.effect is not None:
+        transition.effect(order, by)
     return order
 
 
