@@ -1,3 +1,4 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from store_project.api.representation import money, timestamp
@@ -61,6 +62,7 @@ class ProductSerializer(ModelSerializer):
         # generic path over the fields above (tests compare the two).
         if not isinstance(product, Product):
             return super().to_representation(product)
+        tz = timezone.get_current_timezone()
         return {
             "id": product.id,
             "sku": product.sku,
@@ -73,8 +75,8 @@ class ProductSerializer(ModelSerializer):
             "category": product.category_id,
             "category_name": product.category.name,
             "is_active": product.is_active,
-            "created_at": timestamp(product.created_at),
-            "updated_at": timestamp(product.updated_at),
+            "created_at": timestamp(product.created_at, tz),
+            "updated_at": timestamp(product.updated_at, tz),
         }
 
 

@@ -1,6 +1,7 @@
 from collections import Counter, defaultdict
 
 from django.db.models import Manager
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -125,6 +126,7 @@ class OrderSerializer(ModelSerializer):
 def _order(order: Order, lines: list[dict]) -> dict:
     # Written out for the order list's speed: the same output as DRF's generic
     # path over OrderSerializer's fields (tests compare the two).
+    tz = timezone.get_current_timezone()
     return {
         "id": order.id,
         "client": order.client_id,
@@ -132,11 +134,11 @@ def _order(order: Order, lines: list[dict]) -> dict:
         "status": str(order.status),
         "lines": lines,
         "total_amount": money(order.total_amount),
-        "created_at": timestamp(order.created_at),
-        "confirmed_at": timestamp(order.confirmed_at),
-        "shipped_at": timestamp(order.shipped_at),
-        "delivered_at": timestamp(order.delivered_at),
-        "cancelled_at": timestamp(order.cancelled_at),
+        "created_at": timestamp(order.created_at, tz),
+        "confirmed_at": timestamp(order.confirmed_at, tz),
+        "shipped_at": timestamp(order.shipped_at, tz),
+        "delivered_at": timestamp(order.delivered_at, tz),
+        "cancelled_at": timestamp(order.cancelled_at, tz),
         "notes": order.notes,
     }
 

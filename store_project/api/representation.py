@@ -7,7 +7,7 @@ lists write their rows by hand with these helpers, which give exactly DRF's
 output (tests compare both on the same objects).
 """
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -20,9 +20,13 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.quantize(_CENT):f}"
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """A ``DateTimeField`` as DRF writes it: ISO 8601, ``Z`` for UTC."""
+def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
+    """A ``DateTimeField`` as DRF writes it: ISO 8601, ``Z`` for UTC.
+
+    ``tz`` is the current time zone when the caller has it at hand: looking
+    it up costs more than the rest of this function.
+    """
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
