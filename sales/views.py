@@ -92,7 +92,9 @@ class OrderViewSet(ServiceModelViewSet):
         services.order_delete(order=instance)
 
     def _read(self, order: Order) -> dict:
-        return OrderSerializer(self.get_queryset().get(pk=order.pk)).data
+        # The services return the order as written, every field set (status,
+        # stamps, total); only its lines are read back (one query).
+        return OrderSerializer(order).data
 
     def _transition(self, name: str) -> Response:
         order = services.order_transition(

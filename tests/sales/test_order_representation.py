@@ -10,7 +10,12 @@ from rest_framework import serializers
 from sales import services
 from sales.models import Order, OrderLine
 from sales.serializers import OrderLineSerializer, OrderSerializer
-from tests.factories import EmployeeFactory, OrderFactory, ProductFactory
+from tests.factories import (
+    ClientFactory,
+    EmployeeFactory,
+    OrderFactory,
+    ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +85,22 @@ def test_fast_output_names_every_declared_field():
 
     assert list(data) == OrderSerializer.Meta.fields
     assert list(data["lines"][0]) == OrderLineSerializer.Meta.fields
+
+
+def test_write_answers_equal_a_fresh_read(as_role):
+    api = as_role("manager")
+    product = ProductFactory(unit_price=Decimal("3.30"), stock=5)
+    client = ClientFactory()
+    body = {"client": client.pk, "lines": [{"product": product.pk, "quantity": 2}]}
+
+    created = api.post("/api/v1/orders/", body, format="json")
+    url = f"/api/v1/orders/{created.json()['id']}/"
+    assert created.status_code == 201
+    assert created.json() == api.get(url).json()
+    body["notes"] = "Gift wrap"
+    updated = api.patch(url, body, format="json")
+    assert updated.json() == api.get(url).json()
+    for action in ("confirm", "ship", "deliver"):
+        answer = api.post(f"{url}{action}/")
+        assert answer.status_code == 200
+        assert answer.json() == api.get(url).json()
