@@ -159,6 +159,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["store_project.api.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "store_project.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "store_project.api.parsers.StrictJSONParser",
         "rest_framework.parsers.FormParser",
