@@ -9,8 +9,16 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 class RequestIdFilter(logging.Filter):
+    """Name the request on every record.
+
+    Django logs a request's 4xx/5xx after the middleware has returned, with
+    the request attached to the record; other records take the id of the
+    request being served in this context.
+    """
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or request_id_var.get()
         return True
 
 
