@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+from django.http import QueryDict
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -30,6 +31,19 @@ class StrictCharField(StrictStringMixin, serializers.CharField):
 
 class StrictEmailField(StrictStringMixin, serializers.EmailField):
     pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` only; DRF also takes 0, 1, "yes", "on"...
+
+    Form submissions (the browsable API) send text, so they keep DRF's rules.
+    """
+
+    def to_internal_value(self, data):
+        from_form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+        if not isinstance(data, bool) and not from_form:
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
 
 
 class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
@@ -61,6 +75,7 @@ _BASE_MAPPING = serializers.ModelSerializer.serializer_field_mapping
 _STRICT = {
     serializers.CharField: StrictCharField,
     serializers.EmailField: StrictEmailField,
+    serializers.BooleanField: StrictBooleanField,
 }
 
 
