@@ -36,6 +36,9 @@ _WRITE = {"request": OrderWriteSerializer}
     actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(
+    ["null"], field_name="lines.INDEX", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(
     ["max_length"],
     field_name="lines.non_field_errors",
     actions=["create", "update", "partial_update"],
