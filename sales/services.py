@@ -134,6 +134,7 @@ def _take_stock(order: Order, by: AbstractBaseUser | None) -> None:
         reason=StockMovement.Reason.SALE,
         order_id=order.pk,
         by=by,
+        savepoint=False,  # order_transition's transaction rolls back whole
     )
 
 
@@ -145,6 +146,7 @@ def _give_stock_back(order: Order, by: AbstractBaseUser | None) -> None:
         reason=StockMovement.Reason.CANCELLATION,
         order_id=order.pk,
         by=by,
+        savepoint=False,  # order_transition's transaction rolls back whole
     )
 
 
