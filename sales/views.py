@@ -31,7 +31,7 @@ _WRITE = {"request": OrderWriteSerializer}
     actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(
-    ["inactive_product", "max_value"],
+    ["inactive_product", "max_value", "null"],
     field_name="lines",
     actions=["create", "update", "partial_update"],
 )
