@@ -12,6 +12,11 @@ from rest_framework import serializers
 # and 2 after, written plainly (no sign, exponent or spaces).
 PRICE_PATTERN = r"^(?:0*[1-9][0-9]{0,7}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9]))$"
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# One character that str.strip() keeps: Python's whitespace differs from a
+# JSON Schema (ECMA) \s, e.g. on U+001C-U+001F and U+0085.
+NOT_BLANK_PATTERN = "[^{}]".format(
+    "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
+)
 
 
 class StrictStringMixin:
@@ -49,7 +54,7 @@ class StrictBooleanField(serializers.BooleanField):
 class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
     """Text that may not be blank is trimmed first: "  " is blank too.
 
-    The schema says so with a pattern (at least one non-space character), so
+    The schema says so with a pattern (one character that is not space), so
     a client or the fuzzer does not take whitespace for a valid name.
     """
 
@@ -67,7 +72,7 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
             and field.trim_whitespace
             and "pattern" not in schema
         ):
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NOT_BLANK_PATTERN
         return schema
 
 
