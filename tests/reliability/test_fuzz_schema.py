@@ -8,15 +8,17 @@ body, reject negative data, accept positive data unless the database state
 refuses it (see ``STATE_REFUSALS``), and every error must be the contract's
 shape.
 
-Then a stateful run follows the schema's links (create → read, update,
-delete, actions) with the same checks.
+A second test sends schemathesis' deterministic coverage cases (boundary
+values, each required field missing, wrong types, nulls, undocumented
+methods) with the same checks, and a third one follows the schema's links
+(create → read, update, delete, actions) statefully.
 
 Budget: ``MAX_EXAMPLES`` cases per operation and mode (about 1,100 requests),
 then ``STATEFUL_EXAMPLES`` scenarios of at most ``STATEFUL_STEPS`` calls (a
 session cut short by the server's changed state is followed by another, at
 most ``STATEFUL_SESSIONS``). Derandomized (the same cases on every run), no
-deadline. About 40 to 70 s for each of the two tests on 2 cores when green; a
-failure adds Hypothesis' shrinking. For a deeper run locally, set
+deadline. About 30 to 70 s for each of the three tests on 2 cores when green;
+a failure adds Hypothesis' shrinking. For a deeper run locally, set
 ``FUZZ_MAX_EXAMPLES`` (e.g. 100).
 """
 
@@ -29,6 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import FlakyStrategyDefinition
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import ensure_roles
@@ -43,7 +47,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.postgres]
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
-STATEFUL_EXAMPLES = 80
+STATEFUL_EXAMPLES = 50
 STATEFUL_STEPS = 6
 STATEFUL_SESSIONS = 3
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -192,6 +196,37 @@ def test_every_operation_answers_as_its_schema_says(
             except (Exception, BaseExceptionGroup) as exc:
                 label = f"{operation.label} {mode} {path_parameters or ''}"
                 failures[label] = exc
+    report = "\n\n".join(f"== {label}\n{exc}" for label, exc in failures.items())
+    assert not failures, report
+
+
+def test_every_operation_passes_the_coverage_cases(
+    live_server, manager_headers, seeded
+):
+    schema = load_schema(live_server)
+    schema.config.phases.update(phases=["examples", "coverage"])
+    failures = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        def call(case):
+            headers = with_fresh_idempotency_key(case, manager_headers)
+            case.call_and_validate(headers=headers, **CHECKS)
+
+        # The builder behind schemathesis' pytest integration (whose lazy
+        # loader does not run on pytest 9): examples and coverage cases.
+        test = build_operation_test(
+            config=schema.config,
+            operation=operation,
+            test_func=call,
+            given_kwargs={},
+            feedback=FeedbackSources(),
+            explicit_settings=SETTINGS,
+        )
+        try:
+            test()
+        except (Exception, BaseExceptionGroup) as exc:
+            failures[operation.label] = exc
     report = "\n\n".join(f"== {label}\n{exc}" for label, exc in failures.items())
     assert not failures, report
 
