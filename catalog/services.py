@@ -141,6 +141,16 @@ _STOCK_UPDATE = f"""
     WHERE id = %s AND stock >= %s AND stock <= %s
     RETURNING stock
 """
+# PostgreSQL: the same, and the change's ledger row when it was made, in one
+# statement: one round trip per product while the products are locked.
+_STOCK_UPDATE_AND_LEDGER = f"""
+    WITH changed AS ({_STOCK_UPDATE}), ledger AS (
+        INSERT INTO {StockMovement._meta.db_table}
+            (product_id, quantity, reason, order_id, note, created_by_id, created_at)
+        SELECT %s, %s, %s, %s, %s, %s, %s FROM changed
+    )
+    SELECT stock FROM changed
+"""
 
 
 def stock_apply(
@@ -182,19 +192,23 @@ def _stock_apply(*, changes, reason, by, order_id, note) -> dict[int, int]:
     # they cannot deadlock. A refused line writes nothing: the error below
     # rolls back the lines already changed.
     new_stock: dict[int, int] = {}
+    user = _user_or_none(by)
+    with_ledger = connection.vendor == "postgresql"
+    sql = _STOCK_UPDATE_AND_LEDGER if with_ledger else _STOCK_UPDATE
     with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
         for pk in sorted(changes):
             quantity = changes[pk]
-            cursor.execute(
-                _STOCK_UPDATE,
-                [quantity, now, pk, max(0, -quantity), MAX_INT - max(0, quantity)],
-            )
+            params = [quantity, now, pk, max(0, -quantity), MAX_INT - max(0, quantity)]
+            if with_ledger:
+                params += [pk, quantity, reason, order_id, note, user and user.pk, now]
+            cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is not None:
                 new_stock[pk] = row[0]
     if len(new_stock) != len(changes):
         _refuse(changes, refused=set(changes) - set(new_stock))
-    user = _user_or_none(by)
+    if with_ledger:
+        return new_stock
     StockMovement.objects.bulk_create(
         StockMovement(
             product_id=pk,
