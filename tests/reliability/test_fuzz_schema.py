@@ -19,7 +19,7 @@ session cut short by the server's changed state is followed by another, at
 most ``STATEFUL_SESSIONS``). Derandomized (the same cases on every run), no
 deadline. About 30 to 70 s for each of the three tests on 2 cores when green;
 a failure adds Hypothesis' shrinking. For a deeper run locally, set
-``FUZZ_MAX_EXAMPLES`` (e.g. 100).
+``FUZZ_MAX_EXAMPLES`` (e.g. 100) and ``FUZZ_STATEFUL_EXAMPLES`` (e.g. 300).
 """
 
 import os
@@ -47,7 +47,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.postgres]
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
-STATEFUL_EXAMPLES = 50
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "50"))
 STATEFUL_STEPS = 6
 STATEFUL_SESSIONS = 3
 IDEMPOTENCY_KEY = "Idempotency-Key"
