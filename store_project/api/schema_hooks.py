@@ -58,6 +58,33 @@ def create_links(result, generator, request, public):
                         "operationId": operation["operationId"],
                         "parameters": {"id": "$response.body#/id"},
                     }
+        links.update(_links_to_creates_that_refer_to(path, paths, result))
         if links:
             created["links"] = links
     return result
+
+
+def _links_to_creates_that_refer_to(path: str, paths: dict, result: dict) -> dict:
+    """Links to the creates whose body names this resource by id.
+
+    ``POST /api/v1/categories/`` links to ``POST /api/v1/products/`` with
+    ``category`` set to the new category's id (a body field named after the
+    resource, singular).
+    """
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    singular = f"{name[:-3]}y" if name.endswith("ies") else name[:-1]
+    schemas = result.get("components", {}).get("schemas", {})
+    links = {}
+    for other_path, other_item in paths.items():
+        create = other_item.get("post", {})
+        if other_path == path or "201" not in create.get("responses", {}):
+            continue
+        content = create.get("requestBody", {}).get("content", {})
+        reference = content.get("application/json", {}).get("schema", {})
+        body = schemas.get(reference.get("$ref", "").rsplit("/", 1)[-1], {})
+        if singular in body.get("properties", {}):
+            links[create["operationId"]] = {
+                "operationId": create["operationId"],
+                "requestBody": {singular: "$response.body#/id"},
+            }
+    return links
