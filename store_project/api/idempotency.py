@@ -22,6 +22,7 @@ from store_project.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 LIFETIME = timedelta(hours=24)
+KEY_PATTERN = r"^[\x20-\x7e]+$"  # printable ASCII; 1 to 255 of them
 _VALID_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
 
 

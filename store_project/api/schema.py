@@ -7,24 +7,24 @@ refused while referenced. Handlers wrapped in ``@idempotent`` get the
 ``Idempotency-Key`` header and their 422.
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as ErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum
 from rest_framework import serializers
 
-from .idempotency import HEADER, LIFETIME, is_idempotent
+from .idempotency import HEADER, KEY_PATTERN, LIFETIME, is_idempotent
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
     description=(
-        "1-255 printable characters. A retry with the same key and the same "
-        f"request within {LIFETIME.total_seconds() / 3600:.0f} hours answers the "
-        "first response again without doing the work twice; the same key with "
-        "a different request answers 422."
+        "1-255 printable ASCII characters (else 400). A retry with the same "
+        "key and the same request within "
+        f"{LIFETIME.total_seconds() / 3600:.0f} hours answers the first "
+        "response again without doing the work twice; the same key with a "
+        "different request answers 422."
     ),
 )
 
@@ -73,6 +73,12 @@ class AutoSchema(ErrorsAutoSchema):
         if status_code == "422":
             return status_code not in responses and is_idempotent(self.view)
         return super()._should_add_error_response(responses, status_code)
+
+    def _get_extra_validation_errors(self):
+        errors = super()._get_extra_validation_errors()
+        if is_idempotent(self.view):
+            errors[HEADER] = {"invalid"}
+        return errors
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
