@@ -1,4 +1,9 @@
-"""Assertions shared by the API tests."""
+"""Assertions and tools shared by the tests."""
+
+import threading
+
+from django.db import connection
+from django.db.models import Sum
 
 
 def assert_error(response, status: int, *, code: str | None = None, attr=...):
@@ -16,3 +21,41 @@ def assert_error(response, status: int, *, code: str | None = None, attr=...):
     if attr is not ...:
         assert attr in [e["attr"] for e in body["errors"]], body
     return body
+
+
+def assert_ledger_exact():
+    """Every product's stock equals the sum of its stock movements."""
+    from catalog.models import Product
+
+    for product in Product.objects.annotate(ledger=Sum("movements__quantity")):
+        assert product.stock == (product.ledger or 0), product
+
+
+def run_concurrently(functions):
+    """Run callables in threads released together, each on its own connection.
+
+    Returns their results in order; an exception in any thread fails the
+    caller (after every thread has finished).
+    """
+    barrier = threading.Barrier(len(functions))
+    results, errors = [None] * len(functions), []
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

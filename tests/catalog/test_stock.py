@@ -1,31 +1,16 @@
 """Stock adjustments and the ledger: stock always equals the sum of movements."""
 
-import threading
-
 import pytest
-from django.db import connection
-from django.db.models import Sum
 
 from catalog.models import Product, StockMovement
 from tests.factories import OrderFactory, ProductFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, assert_ledger_exact, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
 
 def adjust_url(product):
     return f"/api/v1/products/{product.pk}/adjust-stock/"
-
-
-def ledger_sum(product) -> int:
-    return StockMovement.objects.filter(product=product).aggregate(s=Sum("quantity"))[
-        "s"
-    ]
-
-
-def assert_ledger_exact():
-    for product in Product.objects.all():
-        assert product.stock == (ledger_sum(product) or 0), product
 
 
 @pytest.mark.parametrize(
@@ -167,28 +152,6 @@ def test_stock_movements_are_read_only_and_filterable(manager_api):
     assert by_reason.json()["count"] == 1
     assert_error(refused, 405)
     assert_error(manager_api.get("/api/v1/stock-movements/", {"reason": "theft"}), 400)
-
-
-def run_concurrently(functions):
-    """Run callables in threads released together; each closes its connection."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.postgres

@@ -8,9 +8,8 @@ from django.utils import timezone
 from catalog.models import Product, StockMovement
 from sales.models import Order, OrderStatusChange
 from store_project.models import IdempotencyKey
-from tests.catalog.test_stock import assert_ledger_exact, run_concurrently
 from tests.factories import ClientFactory, OrderFactory, ProductFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, assert_ledger_exact, run_concurrently
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 
 from catalog.models import Product
-from tests.catalog.test_stock import assert_ledger_exact, run_concurrently
 from tests.factories import OrderFactory, ProductFactory
+from tests.helpers import assert_ledger_exact, run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

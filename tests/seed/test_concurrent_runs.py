@@ -4,47 +4,23 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from sales.models import Order
 from sales.seeding import Sizes, invariant_violations, seed_demo
 from sales.seeding.clock import simulated_clock
 from tests.conftest import ensure_roles
+from tests.helpers import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SIZES = Sizes(categories=3, products=8, clients=6, employees=3, orders=15)
 
 
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results, errors = [None] * len(functions), []
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
-
-
 def test_concurrent_runs_seed_the_demo_once():
     ensure_roles()
 
-    results = run_together(
+    results = run_concurrently(
         [lambda seed=seed: seed_demo(sizes=SIZES, seed=seed) for seed in (1, 2, 3)]
     )
 
