@@ -5,11 +5,14 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
-from store_project.api.exceptions import InvalidInput, ProtectedObjectError
-from store_project.db import row_lock_timeout, unique_violations_as_invalid_input
+from store_project.api.exceptions import InvalidInput
+from store_project.db import (
+    delete_or_refuse,
+    row_lock_timeout,
+    unique_violations_as_invalid_input,
+)
 
 from .exceptions import InsufficientStock
 from .models import MAX_INT, Category, Product, StockMovement
@@ -58,14 +61,11 @@ def category_update(*, category: Category, name: str | None = None) -> Category:
 
 
 def category_delete(*, category: Category) -> None:
-    try:
-        with transaction.atomic():
-            category.delete()
-    except ProtectedError as exc:
-        raise ProtectedObjectError(
-            f"Category {category.name!r} still has products; move them to another "
-            "category or delete them first."
-        ) from exc
+    delete_or_refuse(
+        category,
+        f"Category {category.name!r} still has products; move them to another "
+        "category or delete them first.",
+    )
 
 
 # --- Products ------------------------------------------------------------------
@@ -122,14 +122,11 @@ def product_update(*, product: Product, **changes) -> Product:
 
 def product_delete(*, product: Product) -> None:
     """Delete a product on no order, with its stock movements."""
-    try:
-        with transaction.atomic():
-            product.delete()
-    except ProtectedError as exc:
-        raise ProtectedObjectError(
-            f"Product {product.name!r} appears on orders and cannot be deleted; "
-            "deactivate it instead (is_active=false)."
-        ) from exc
+    delete_or_refuse(
+        product,
+        f"Product {product.name!r} appears on orders and cannot be deleted; "
+        "deactivate it instead (is_active=false).",
+    )
 
 
 # --- Stock ---------------------------------------------------------------------

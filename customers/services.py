@@ -1,8 +1,4 @@
-from django.db import transaction
-from django.db.models import ProtectedError
-
-from store_project.api.exceptions import ProtectedObjectError
-from store_project.db import unique_violations_as_invalid_input
+from store_project.db import delete_or_refuse, unique_violations_as_invalid_input
 
 from .models import Client
 
@@ -38,11 +34,8 @@ def client_update(*, client: Client, **changes) -> Client:
 
 
 def client_delete(*, client: Client) -> None:
-    try:
-        with transaction.atomic():
-            client.delete()
-    except ProtectedError as exc:
-        raise ProtectedObjectError(
-            f"Client {client.name!r} has orders and cannot be deleted; their "
-            "order history must be kept."
-        ) from exc
+    delete_or_refuse(
+        client,
+        f"Client {client.name!r} has orders and cannot be deleted; their "
+        "order history must be kept.",
+    )

@@ -1,7 +1,4 @@
-from django.db import transaction
-from django.db.models import ProtectedError
-
-from store_project.api.exceptions import ProtectedObjectError
+from store_project.db import delete_or_refuse
 
 from .models import Employee
 
@@ -22,11 +19,8 @@ def employee_update(*, employee: Employee, **changes) -> Employee:
 
 
 def employee_delete(*, employee: Employee) -> None:
-    try:
-        with transaction.atomic():
-            employee.delete()
-    except ProtectedError as exc:
-        raise ProtectedObjectError(
-            f"Employee {employee.name!r} is linked to orders and cannot be "
-            "deleted; deactivate them instead (is_active=false)."
-        ) from exc
+    delete_or_refuse(
+        employee,
+        f"Employee {employee.name!r} is linked to orders and cannot be "
+        "deleted; deactivate them instead (is_active=false).",
+    )

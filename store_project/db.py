@@ -5,8 +5,13 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Model, ProtectedError
 
-from store_project.api.exceptions import InvalidInput, LockTimeout
+from store_project.api.exceptions import (
+    InvalidInput,
+    LockTimeout,
+    ProtectedObjectError,
+)
 
 
 @contextmanager
@@ -52,3 +57,15 @@ def row_lock_timeout(what: str) -> Iterator[None]:
                 f"{what} is being changed by another request; try again shortly."
             ) from exc
         raise
+
+
+def delete_or_refuse(obj: Model, refusal: str) -> None:
+    """Delete ``obj``, or refuse with ``refusal`` while protected rows refer to it.
+
+    ``refusal`` tells the user what to do instead (deactivate, move, keep).
+    """
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        raise ProtectedObjectError(refusal) from exc
