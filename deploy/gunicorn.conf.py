@@ -30,9 +30,12 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
 # Longer than the load balancer's idle timeout (ALB: 60 s), so the balancer,
 # not gunicorn, closes idle connections and no request meets a closed socket.
 keepalive = _int("GUNICORN_KEEPALIVE", 65)
-# Recycle workers now and then so a slow leak never takes a task down.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Recycle workers now and then so a slow leak never takes a task down. Rarely:
+# a restart re-imports Django (about a second of CPU) and drops the worker's
+# keep-alive connections; at 2,000 a busy worker restarted every few seconds
+# and the bare WSGI hello ran at a fifth of its speed. 0 turns it off.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 # The heartbeat file must be on a memory file system, and the root file system
 # is read-only in production.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (
