@@ -280,7 +280,7 @@ class OrderAdmin(ServiceModelAdmin):
     def _transition(self, request, order: Order, action: str) -> bool:
         """Apply one transition in its own transaction; report a refusal."""
         try:
-            services.order_transition(order=order, action=action, by=request.user)
+            services.order_transition(order_id=order.pk, action=action, by=request.user)
         except ApplicationError as refusal:
             self.message_refusal(request, refusal, prefix=f"Order #{order.pk}: ")
             return False

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Product, StockMovement
@@ -124,13 +125,13 @@ def _write_lines(order: Order, lines: list[LineSpec]) -> None:
 
 
 def _take_stock(order: Order, by: AbstractBaseUser | None) -> None:
-    lines = list(order.lines.values_list("product_id", "quantity"))
+    lines = order.lines.all()  # loaded by order_transition
     if not lines:
         raise EmptyOrder(
             f"Order #{order.pk} has no lines; add lines before confirming."
         )
     stock_apply(
-        changes={product_id: -quantity for product_id, quantity in lines},
+        changes={line.product_id: -line.quantity for line in lines},
         reason=StockMovement.Reason.SALE,
         order_id=order.pk,
         by=by,
@@ -173,22 +174,24 @@ TRANSITIONS: dict[str, Transition] = {
 
 @transaction.atomic
 def order_transition(
-    *, order: Order, action: str, by: AbstractBaseUser | None = None
+    *, order_id: int, action: str, by: AbstractBaseUser | None = None
 ) -> Order:
-    """Apply one of ``TRANSITIONS`` with its side effects, all or nothing.
+    """Apply one of ``TRANSITIONS`` to an order, with its side effects, all or nothing.
 
     The order row is locked first (so two requests cannot move one order
-    twice), then the effect locks products in primary-key order.
+    twice), then the effect locks products in primary-key order. Raises
+    ``Order.DoesNotExist``; returns the order with its lines loaded.
     """
     transition = TRANSITIONS[action]
-    with row_lock_timeout(f"Order #{order.pk}"):
-        order = Order.objects.select_for_update().get(pk=order.pk)
+    with row_lock_timeout(f"Order #{order_id}"):
+        order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in transition.sources:
         allowed = " or ".join(sorted(transition.sources))
         raise IllegalTransition(
             f"Cannot {action} order #{order.pk}: it is {order.status}; "
             f"only {allowed} orders can be {transition.target}."
         )
+    prefetch_related_objects([order], _LINES_WITH_PRODUCT)
     now = timezone.now()
     previous = order.status
     order.status = transition.target
@@ -209,17 +212,20 @@ def order_transition(
     return order
 
 
+_LINES_WITH_PRODUCT = Prefetch("lines", OrderLine.objects.select_related("product"))
+
+
 def order_confirm(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    return order_transition(order=order, action="confirm", by=by)
+    return order_transition(order_id=order.pk, action="confirm", by=by)
 
 
 def order_ship(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    return order_transition(order=order, action="ship", by=by)
+    return order_transition(order_id=order.pk, action="ship", by=by)
 
 
 def order_deliver(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    return order_transition(order=order, action="deliver", by=by)
+    return order_transition(order_id=order.pk, action="deliver", by=by)
 
 
 def order_cancel(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
-    return order_transition(order=order, action="cancel", by=by)
+    return order_transition(order_id=order.pk, action="cancel", by=by)

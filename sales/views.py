@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
@@ -100,9 +102,14 @@ class OrderViewSet(ServiceModelViewSet):
         return OrderSerializer(order).data
 
     def _transition(self, name: str) -> Response:
-        order = services.order_transition(
-            order=self.get_object(), action=name, by=self.request.user
-        )
+        # The service reads the order as it locks it: no separate read first.
+        try:
+            order_id = Order._meta.pk.to_python(self.kwargs["pk"])
+            order = services.order_transition(
+                order_id=order_id, action=name, by=self.request.user
+            )
+        except (ValidationError, Order.DoesNotExist):
+            raise Http404 from None
         return Response(self._read(order))
 
     _ACTION_SCHEMA = {

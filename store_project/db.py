@@ -3,8 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Model, ProtectedError
 
 from store_project.api.exceptions import (
@@ -37,18 +36,13 @@ def unique_violations_as_invalid_input(
 
 @contextmanager
 def row_lock_timeout(what: str) -> Iterator[None]:
-    """Bound how long the locks taken inside the block may be waited for.
+    """Answer a lock waited for too long as a 503 that names ``what``.
 
-    On PostgreSQL, ``SET LOCAL lock_timeout`` (``DB_LOCK_TIMEOUT_MS``) makes a
-    stuck lock fail fast; the failure becomes a 503 naming ``what`` instead of
-    a request that hangs. Must run inside a transaction.
+    PostgreSQL connections carry ``lock_timeout`` (``DB_LOCK_TIMEOUT_MS``,
+    see ``database_config``), so a stuck lock fails fast instead of hanging
+    the request; this turns that failure into ``LockTimeout``. It sends
+    nothing to the database: the setting costs no round trip.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    milliseconds = int(getattr(settings, "DB_LOCK_TIMEOUT_MS", 5000))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
     try:
         yield
     except OperationalError as exc:

@@ -89,5 +89,7 @@ def write_with_services(
                         by=users[role],
                     )
                 else:
-                    order_transition(order=orders[index], action=kind, by=users[detail])
+                    order_transition(
+                        order_id=orders[index].pk, action=kind, by=users[detail]
+                    )
                 bar.advance()

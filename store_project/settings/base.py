@@ -102,8 +102,15 @@ def database_config(url: str) -> dict:
     options = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.postgresql":
         options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 2))
+        # Session defaults: a statement may run 30 s; a lock is waited for 5 s
+        # (DB_LOCK_TIMEOUT_MS), then the request fails fast with a 503
+        # (store_project.db.row_lock_timeout) instead of hanging.
         statement_timeout = env.int("DB_STATEMENT_TIMEOUT_MS", 30_000)
-        options.setdefault("options", f"-c statement_timeout={statement_timeout}")
+        lock_timeout = env.int("DB_LOCK_TIMEOUT_MS", 5000)
+        options.setdefault(
+            "options",
+            f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}",
+        )
         if env.bool("DB_POOL", default=False):
             options["pool"] = {
                 "min_size": env.int("DB_POOL_MIN_SIZE", 2),
@@ -147,8 +154,6 @@ STORAGES = {
 }
 
 STORE_CURRENCY = env("STORE_CURRENCY", default="CAD")
-# How long a request waits for a row another request has locked (PostgreSQL).
-DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", 5000)
 
 # --- API --------------------------------------------------------------------
 

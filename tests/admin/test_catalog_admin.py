@@ -69,7 +69,9 @@ def test_stock_is_read_only_once_the_product_exists(manager):
 
 def test_a_price_change_does_not_touch_confirmed_orders(manager):
     product = ProductFactory(unit_price=Decimal("10.00"))
-    order = order_transition(order=OrderFactory(lines=[(product, 2)]), action="confirm")
+    order = order_transition(
+        order_id=OrderFactory(lines=[(product, 2)]).pk, action="confirm"
+    )
     url = reverse("admin:catalog_product_change", args=[product.pk])
 
     manager.post(url, product_form(product, unit_price="99.00"))
@@ -177,7 +179,7 @@ def test_the_low_stock_filter(manager):
 
 def test_the_product_page_shows_its_stock_movements(warehouse):
     product = ProductFactory(stock=5)
-    order_transition(order=OrderFactory(lines=[(product, 2)]), action="confirm")
+    order_transition(order_id=OrderFactory(lines=[(product, 2)]).pk, action="confirm")
 
     page = warehouse.get(reverse("admin:catalog_product_change", args=[product.pk]))
     ledger = warehouse.get(

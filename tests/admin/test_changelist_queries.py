@@ -33,7 +33,7 @@ def make_orders(count: int) -> None:
     for n in range(count):
         order = OrderFactory(employee=employees[n % 3], lines=[(product, 1)])
         if n % 2:
-            order_transition(order=order, action="confirm")
+            order_transition(order_id=order.pk, action="confirm")
 
 
 def make_products(count: int) -> None:

@@ -16,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def sold(amount: str, *, confirmed_at=None, then: tuple[str, ...] = ()) -> Order:
     product = ProductFactory(unit_price=Decimal(amount), stock=5)
-    order = order_transition(order=OrderFactory(lines=[(product, 1)]), action="confirm")
+    order = order_transition(
+        order_id=OrderFactory(lines=[(product, 1)]).pk, action="confirm"
+    )
     for action in then:
-        order = order_transition(order=order, action=action)
+        order = order_transition(order_id=order.pk, action=action)
     if confirmed_at is not None:
         Order.objects.filter(pk=order.pk).update(confirmed_at=confirmed_at)
     return order

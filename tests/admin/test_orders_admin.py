@@ -160,7 +160,9 @@ def test_saving_a_draft_without_touching_lines_keeps_their_prices(clerk):
 
 def test_a_confirmed_order_is_read_only_in_the_admin(clerk):
     pen = ProductFactory()
-    order = order_transition(order=OrderFactory(lines=[(pen, 1)]), action="confirm")
+    order = order_transition(
+        order_id=OrderFactory(lines=[(pen, 1)]).pk, action="confirm"
+    )
 
     page = clerk.get(change_url(order))
     post = clerk.post(
@@ -256,7 +258,7 @@ def test_the_order_page_offers_the_transitions_the_role_may_make_now(clerk, ware
 
     assert buttons(clerk) == ["confirm", "cancel"]
     assert buttons(warehouse) == []
-    order_transition(order=order, action="confirm")
+    order_transition(order_id=order.pk, action="confirm")
     assert buttons(clerk) == ["cancel"]
     assert buttons(warehouse) == ["ship"]
 
@@ -296,7 +298,7 @@ def test_actions_move_each_order_on_its_own_and_report_each_refusal(clerk):
 
 def test_ship_and_deliver_actions_for_the_warehouse(warehouse):
     order = order_transition(
-        order=OrderFactory(lines=[(ProductFactory(), 1)]), action="confirm"
+        order_id=OrderFactory(lines=[(ProductFactory(), 1)]).pk, action="confirm"
     )
 
     for action in ("ship_orders", "deliver_orders"):
@@ -315,7 +317,9 @@ def test_ship_and_deliver_actions_for_the_warehouse(warehouse):
 
 def test_cancel_action_gives_a_confirmed_orders_stock_back(clerk):
     pen = ProductFactory(stock=4)
-    order = order_transition(order=OrderFactory(lines=[(pen, 3)]), action="confirm")
+    order = order_transition(
+        order_id=OrderFactory(lines=[(pen, 3)]).pk, action="confirm"
+    )
 
     clerk.post(
         CHANGELIST_URL, {"action": "cancel_orders", "_selected_action": [order.pk]}
@@ -330,7 +334,7 @@ def test_cancel_action_gives_a_confirmed_orders_stock_back(clerk):
 def test_only_drafts_can_be_deleted_and_never_in_bulk(clerk):
     draft = OrderFactory(lines=[(ProductFactory(), 1)])
     confirmed = order_transition(
-        order=OrderFactory(lines=[(ProductFactory(), 1)]), action="confirm"
+        order_id=OrderFactory(lines=[(ProductFactory(), 1)]).pk, action="confirm"
     )
     delete = "admin:sales_order_delete"
 

@@ -159,7 +159,7 @@ def test_a_clerk_cannot_delete_clients_or_touch_employees(clerk):
 
 def test_the_warehouse_ships_and_delivers_from_the_order_page(warehouse):
     order = order_transition(
-        order=OrderFactory(lines=[(ProductFactory(), 1)]), action="confirm"
+        order_id=OrderFactory(lines=[(ProductFactory(), 1)]).pk, action="confirm"
     )
 
     for action in ("ship", "deliver"):

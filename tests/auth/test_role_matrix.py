@@ -42,10 +42,10 @@ def world():
     product = ProductFactory(category=category, stock=100)
     client = ClientFactory()
     confirmed = OrderFactory(client=client, lines=[(product, 1)])
-    order_transition(order=confirmed, action="confirm")
+    order_transition(order_id=confirmed.pk, action="confirm")
     shipped = OrderFactory(client=client, lines=[(product, 1)])
-    order_transition(order=shipped, action="confirm")
-    order_transition(order=shipped, action="ship")
+    order_transition(order_id=shipped.pk, action="confirm")
+    order_transition(order_id=shipped.pk, action="ship")
     return World(
         category=category,
         product=product,

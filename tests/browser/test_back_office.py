@@ -187,9 +187,9 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
     for quantity, then in [(2, ()), (5, ("ship",)), (1, None)]:
         order = OrderFactory(lines=[(paper, quantity)])
         if then is not None:
-            order_transition(order=order, action="confirm")
+            order_transition(order_id=order.pk, action="confirm")
             for action in then:
-                order_transition(order=order, action=action)
+                order_transition(order_id=order.pk, action=action)
 
     page = new_page()
     log_in(page, "warehouse1")

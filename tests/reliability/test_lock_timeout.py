@@ -5,7 +5,6 @@ import time
 import psycopg
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from catalog.models import Product, StockMovement
 from tests.factories import OrderFactory, ProductFactory
@@ -21,6 +20,16 @@ def manager_api(manager_api):
     return manager_api
 
 
+@pytest.fixture(autouse=True)
+def short_lock_timeout():
+    """Wait 300 ms for a lock instead of DB_LOCK_TIMEOUT_MS (a session setting)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 300")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")
+
+
 def other_session():
     """A second, independent connection to the test database."""
     params = connection.get_connection_params()
@@ -30,7 +39,6 @@ def other_session():
     return psycopg.connect(**params, autocommit=False)
 
 
-@override_settings(DB_LOCK_TIMEOUT_MS=300)
 def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):
     product = ProductFactory(stock=5)
     with other_session() as holder:
@@ -54,7 +62,6 @@ def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):
     assert StockMovement.objects.count() == 1
 
 
-@override_settings(DB_LOCK_TIMEOUT_MS=300)
 def test_a_confirmation_waiting_on_a_held_order_answers_503(manager_api):
     order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
     with other_session() as holder:
@@ -67,3 +74,10 @@ def test_a_confirmation_waiting_on_a_held_order_answers_503(manager_api):
     assert_error(response, 503, code="lock_timeout")
     order.refresh_from_db()
     assert order.status == "draft"
+
+
+def test_every_connection_waits_for_a_lock_at_most_five_seconds():
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")  # back to the connection's default
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "5s"

@@ -411,7 +411,8 @@ def test_order_list_with_lines_costs_constant_queries(
 
 def test_order_actions_answer_404_for_unknown_orders(manager_api):
     for action in ALL_ACTIONS:
-        assert_error(manager_api.post(f"{URL}999999/{action}/"), 404)
+        for order_id in ("999999", "abc", "1e3", "-1", "9" * 30):
+            assert_error(manager_api.post(f"{URL}{order_id}/{action}/"), 404)
 
 
 def test_changed_by_is_the_user_who_acted():

@@ -76,7 +76,7 @@ def test_rows_made_after_copy_get_fresh_ids():
     client = client_create(name="New Client", email="new.client@mail.example.org")
 
     order = order_create(client=client, lines=[LineSpec(product=product, quantity=2)])
-    order_transition(order=order, action="confirm")
+    order_transition(order_id=order.pk, action="confirm")
 
     older_products = Product.objects.exclude(pk=product.pk)
     older_orders = Order.objects.exclude(pk=order.pk)
