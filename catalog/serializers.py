@@ -1,3 +1,5 @@
+from operator import attrgetter
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -58,26 +60,69 @@ class ProductSerializer(ModelSerializer):
         ]
 
     def to_representation(self, product):
-        # Written out for the product list's speed: the same output as DRF's
-        # generic path over the fields above (tests compare the two).
         if not isinstance(product, Product):
             return super().to_representation(product)
-        tz = timezone.get_current_timezone()
-        return {
-            "id": product.id,
-            "sku": product.sku,
-            "name": product.name,
-            "description": product.description,
-            "unit_price": money(product.unit_price),
-            "stock": product.stock,
-            "reorder_level": product.reorder_level,
-            "is_low_stock": product.is_low_stock,
-            "category": product.category_id,
-            "category_name": product.category.name,
-            "is_active": product.is_active,
-            "created_at": timestamp(product.created_at, tz),
-            "updated_at": timestamp(product.updated_at, tz),
-        }
+        return _product(_row_of(product), timezone.get_current_timezone())
+
+
+# A product as a plain row: the product list reads its page in these columns.
+PRODUCT_COLUMNS = (
+    "id",
+    "sku",
+    "name",
+    "description",
+    "unit_price",
+    "stock",
+    "reorder_level",
+    "category_id",
+    "category__name",
+    "is_active",
+    "created_at",
+    "updated_at",
+)
+
+
+# The same row, of a Product instance (with its category).
+_row_of = attrgetter(*(column.replace("__", ".") for column in PRODUCT_COLUMNS))
+
+
+def product_rows(rows: list[tuple]) -> list[dict]:
+    tz = timezone.get_current_timezone()
+    return [_product(row, tz) for row in rows]
+
+
+def _product(row: tuple, tz) -> dict:
+    # Written out for the product list's speed: the same output as DRF's
+    # generic path over ProductSerializer's fields (tests compare the two).
+    (
+        product_id,
+        sku,
+        name,
+        description,
+        unit_price,
+        stock,
+        reorder_level,
+        category,
+        category_name,
+        is_active,
+        created_at,
+        updated_at,
+    ) = row
+    return {
+        "id": product_id,
+        "sku": sku,
+        "name": name,
+        "description": description,
+        "unit_price": money(unit_price),
+        "stock": stock,
+        "reorder_level": reorder_level,
+        "is_low_stock": stock <= reorder_level,
+        "category": category,
+        "category_name": category_name,
+        "is_active": is_active,
+        "created_at": timestamp(created_at, tz),
+        "updated_at": timestamp(updated_at, tz),
+    }
 
 
 class StockAdjustmentSerializer(serializers.Serializer):

@@ -12,10 +12,12 @@ from . import services
 from .filters import ProductFilter, StockMovementFilter
 from .models import Category, Product, StockMovement
 from .serializers import (
+    PRODUCT_COLUMNS,
     CategorySerializer,
     ProductSerializer,
     StockAdjustmentSerializer,
     StockMovementSerializer,
+    product_rows,
 )
 
 
@@ -54,6 +56,10 @@ class ProductViewSet(ServiceModelViewSet):
     ordering_fields = ["name", "unit_price", "stock", "created_at"]
     action_permissions = {"adjust_stock": ["catalog.adjust_stock"]}
     conflict_actions = ("adjust_stock",)
+    row_columns = PRODUCT_COLUMNS
+
+    def represent_rows(self, rows):
+        return product_rows(rows)
 
     def get_queryset(self):
         return Product.objects.select_related("category")

@@ -13,9 +13,11 @@ from . import services
 from .filters import OrderFilter
 from .models import Order
 from .serializers import (
+    ORDER_COLUMNS,
     OrderSerializer,
     OrderStatusChangeSerializer,
     OrderWriteSerializer,
+    order_rows,
 )
 
 _WRITE = {"request": OrderWriteSerializer}
@@ -69,6 +71,11 @@ class OrderViewSet(ServiceModelViewSet):
         # OrderSerializer reads the lines of one order or a page of orders in
         # one query of plain rows; nothing to prefetch here.
         return Order.objects.all()
+
+    row_columns = ORDER_COLUMNS
+
+    def represent_rows(self, rows):
+        return order_rows(rows)
 
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"}:

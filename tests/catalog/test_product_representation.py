@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from catalog.models import Product
-from catalog.serializers import ProductSerializer
+from catalog.serializers import PRODUCT_COLUMNS, ProductSerializer, product_rows
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,13 @@ def test_fast_output_names_every_declared_field():
     product = Product.objects.select_related("category").get(pk=ProductFactory().pk)
 
     assert list(ProductSerializer(product).data) == ProductSerializer.Meta.fields
+
+
+def test_the_lists_plain_rows_give_drfs_output():
+    ProductFactory(sku=None, unit_price=Decimal("0.01"), stock=0, reorder_level=3)
+    ProductFactory(unit_price=Decimal("12.50"), stock=7, is_active=False)
+    products = Product.objects.select_related("category").order_by("pk")
+
+    with timezone.override("America/Montreal"):
+        rows = product_rows(list(products.values_list(*PRODUCT_COLUMNS)))
+        assert rows == [_generic(p) for p in products]

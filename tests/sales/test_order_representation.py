@@ -9,7 +9,12 @@ from rest_framework import serializers
 
 from sales import services
 from sales.models import Order, OrderLine
-from sales.serializers import OrderLineSerializer, OrderSerializer
+from sales.serializers import (
+    ORDER_COLUMNS,
+    OrderLineSerializer,
+    OrderSerializer,
+    order_rows,
+)
 from tests.factories import (
     ClientFactory,
     EmployeeFactory,
@@ -104,3 +109,11 @@ def test_write_answers_equal_a_fresh_read(as_role):
         answer = api.post(f"{url}{action}/")
         assert answer.status_code == 200
         assert answer.json() == api.get(url).json()
+
+
+def test_the_lists_plain_rows_give_drfs_output():
+    orders = sorted(_orders(), key=lambda order: order.pk)
+    rows = Order.objects.order_by("pk").values_list(*ORDER_COLUMNS)
+
+    with timezone.override("America/Montreal"):
+        assert order_rows(list(rows)) == [_generic(o) for o in orders]
