@@ -111,6 +111,14 @@ def database_config(url: str) -> dict:
             "options",
             f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}",
         )
+        # Server-side parameters, and statements run 5 times on a connection
+        # become prepared statements: PostgreSQL stops re-planning them (the
+        # token lookup's plan cost more than running it). Turn off with
+        # DB_PREPARED_STATEMENTS=false behind a transaction-mode pooler
+        # (PgBouncer, RDS Proxy), which cannot keep them.
+        if env.bool("DB_PREPARED_STATEMENTS", default=True):
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
         if env.bool("DB_POOL", default=False):
             options["pool"] = {
                 "min_size": env.int("DB_POOL_MIN_SIZE", 2),
