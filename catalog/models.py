@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from store_project.db import CountedQuerySet
+
 # The largest value an IntegerField holds on every supported database.
 MAX_INT = 2_147_483_647
 
@@ -106,6 +108,9 @@ class StockMovement(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # count() of the whole ledger reads a trigger-kept counter, not COUNT(*).
+    objects = CountedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,6 +7,7 @@ from django.db.models import Q
 from catalog.models import Product
 from customers.models import Client
 from staff.models import Employee
+from store_project.db import CountedQuerySet
 
 
 class OrderStatus(models.TextChoices):
@@ -54,6 +55,9 @@ class Order(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    # count() of all orders reads a trigger-kept counter, not COUNT(*).
+    objects = CountedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,14 +3,16 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Model, ProtectedError
+from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db.migrations.operations.base import Operation
+from django.db.models import Model, ProtectedError, QuerySet
 
 from store_project.api.exceptions import (
     InvalidInput,
     LockTimeout,
     ProtectedObjectError,
 )
+from store_project.models import RowCount
 
 
 @contextmanager
@@ -63,3 +65,163 @@ def delete_or_refuse(obj: Model, refusal: str) -> None:
             obj.delete()
     except ProtectedError as exc:
         raise ProtectedObjectError(refusal) from exc
+
+
+# --- Exact row counts of whole tables, kept by the database -------------------
+#
+# ``SELECT COUNT(*)`` reads the whole table: on every page of a list (DRF's
+# pagination, the admin's changelist) it cost more than the rest of the
+# request, and grows with the years of orders. Counted tables instead keep
+# their exact count in ``RowCount``, maintained by statement-level triggers in
+# the same transaction as the rows, so it is as exact (and as MVCC-consistent)
+# as ``COUNT(*)``; a whole-table ``count()`` then sums a few small rows.
+
+_COUNT_FUNCTION = "store_project_count_rows"
+_TRIGGERS = {
+    "row_count_insert": "AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows",
+    "row_count_delete": "AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows",
+    "row_count_truncate": "AFTER TRUNCATE ON {table}",
+}
+
+
+def _row_count_function_sql() -> str:
+    """The one trigger function of every counted table.
+
+    One small write per statement, whatever its number of rows (a COPY of a
+    million rows costs one), to a counter row no other transaction holds.
+    """
+    counter = RowCount._meta.db_table
+    return f"""
+        CREATE FUNCTION {_COUNT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            change bigint;
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                DELETE FROM {counter} WHERE table_name = TG_TABLE_NAME;
+                RETURN NULL;
+            ELSIF TG_OP = 'INSERT' THEN
+                SELECT count(*) INTO change FROM new_rows;
+            ELSE
+                SELECT -count(*) INTO change FROM old_rows;
+            END IF;
+            IF change <> 0 THEN
+                UPDATE {counter} SET rows = rows + change WHERE id = (
+                    SELECT id FROM {counter} WHERE table_name = TG_TABLE_NAME
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                );
+                IF NOT FOUND THEN  -- every row is held by another writer
+                    INSERT INTO {counter} (table_name, rows)
+                    VALUES (TG_TABLE_NAME, change);
+                END IF;
+            END IF;
+            RETURN NULL;
+        END
+        $$"""
+
+
+class CreateRowCountFunction(Operation):
+    """Migration operation: create the trigger function (PostgreSQL only)."""
+
+    reversible = True
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(_row_count_function_sql(), params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION {_COUNT_FUNCTION}()", params=None)
+
+    def describe(self):
+        return "Create the row-counting trigger function (PostgreSQL)"
+
+
+class CountRows(Operation):
+    """Migration operation: count ``table``'s rows in ``RowCount`` (PostgreSQL only).
+
+    Counts the rows already there and installs the triggers under a lock that
+    lets readers through but no writer, so no row is missed or counted twice.
+    """
+
+    reversible = True
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self.table)
+        name = schema_editor.quote_value(self.table)
+        counter = RowCount._meta.db_table
+        for statement in [
+            f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE",
+            f"DELETE FROM {counter} WHERE table_name = {name}",
+            f"INSERT INTO {counter} (table_name, rows) "
+            f"SELECT {name}, count(*) FROM {table}",
+            *(
+                f"CREATE TRIGGER {trigger} {when.format(table=table)} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {_COUNT_FUNCTION}()"
+                for trigger, when in _TRIGGERS.items()
+            ),
+        ]:
+            schema_editor.execute(statement, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self.table)
+        for trigger in _TRIGGERS:
+            schema_editor.execute(f"DROP TRIGGER {trigger} ON {table}", params=None)
+        schema_editor.execute(
+            f"DELETE FROM {RowCount._meta.db_table} "
+            f"WHERE table_name = {schema_editor.quote_value(self.table)}",
+            params=None,
+        )
+
+    def describe(self):
+        return f"Count the rows of {self.table} with triggers (PostgreSQL)"
+
+
+class CountedQuerySet(QuerySet):
+    """A queryset whose whole-table ``count()`` reads the trigger-kept counter.
+
+    For models whose table a ``CountRows`` migration counts. Only a count of
+    every row (ordering and ``select_related`` aside) can use the counter;
+    anything narrower, and every database but PostgreSQL, counts as usual.
+    """
+
+    def count(self) -> int:
+        connection = connections[self.db]
+        if (
+            self._result_cache is not None
+            or connection.vendor != "postgresql"
+            or not self._counts_every_row()
+        ):
+            return super().count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(SUM(rows), 0)::bigint "
+                f"FROM {RowCount._meta.db_table} WHERE table_name = %s",
+                [self.model._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    def _counts_every_row(self) -> bool:
+        query = self.query
+        return not (
+            query.where
+            or query.is_sliced
+            or query.distinct
+            or query.combinator
+            or query.group_by is not None
+            or query.extra
+            or query.extra_tables
+            or any(a.contains_aggregate for a in query.annotations.values())
+        )

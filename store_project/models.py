@@ -30,3 +30,24 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user_id})"
+
+
+class RowCount(models.Model):
+    """Part of the exact row count of a table, kept by database triggers.
+
+    A counted table's count is the sum of its rows here. Each writing
+    statement adds its change to one of the table's rows that no other open
+    transaction holds (``FOR UPDATE SKIP LOCKED``), or adds a row when all are
+    held: writers never wait on one another for the count, so it adds no lock
+    wait and no deadlock to theirs. A table has about as many rows as it ever
+    had concurrent writers. See ``store_project.db.CountedQuerySet``.
+    """
+
+    table_name = models.CharField(max_length=63, db_index=True)
+    rows = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["table_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.table_name}: {self.rows}"
