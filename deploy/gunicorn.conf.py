@@ -2,7 +2,8 @@
 
 Started by the image's ``CMD``: ``gunicorn --config deploy/gunicorn.conf.py
 store_project.wsgi:application``. Threads (gthread) rather than async workers:
-sync Django serves faster that way. Size ``DB_POOL_MAX_SIZE`` to
+sync Django serves faster that way; ``BalancedThreadWorker`` spreads
+connections over the workers. Size ``DB_POOL_MAX_SIZE`` to
 ``GUNICORN_THREADS``: the database pool is per worker process.
 """
 
@@ -12,14 +13,55 @@ import time
 import urllib.request
 
 from gunicorn.glogging import Logger
+from gunicorn.workers.gthread import ThreadWorker
 
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, "").strip() or default)
 
 
+class BalancedThreadWorker(ThreadWorker):
+    """gthread, but a worker with a connection on every thread lets its
+    siblings take new connections first.
+
+    The workers share one listening socket and each accepts whatever arrives
+    while it is awake, so a burst of new connections (a load balancer's, or a
+    benchmark's 32 at once) often all landed on one worker: the other idled,
+    the task served at half its CPU and twice the latency. Here a worker
+    holding at least ``threads`` connections accepts at most one more per
+    ``ACCEPT_BACKOFF`` seconds, leaving the rest to a sibling with free
+    threads; when none has, connections still get in, a little later.
+    Relies on ThreadWorker's run loop (gunicorn is pinned): it reads
+    ``worker_connections`` on every turn to decide whether to accept.
+    """
+
+    ACCEPT_BACKOFF = 0.02
+    _last_accept = 0.0
+
+    def accept(self, listener):
+        self._last_accept = time.monotonic()
+        super().accept(listener)
+
+    @property
+    def worker_connections(self):
+        full = self.nr_conns >= self.cfg.threads
+        if full and time.monotonic() - self._last_accept < self.ACCEPT_BACKOFF:
+            return self.nr_conns  # not accepting for now
+        return self.cfg.worker_connections
+
+    @worker_connections.setter
+    def worker_connections(self, value):
+        pass  # ThreadWorker.__init__ sets it; the property above reads the config
+
+    def wait_for_and_dispatch_events(self, timeout):
+        # While not accepting, wake up in time to accept again.
+        if not self._accepting:
+            timeout = min(timeout, self.ACCEPT_BACKOFF)
+        super().wait_for_and_dispatch_events(timeout)
+
+
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
-worker_class = "gthread"
+worker_class = BalancedThreadWorker
 workers = _int("GUNICORN_WORKERS", 2)
 threads = _int("GUNICORN_THREADS", 4)
 # A request may run this long before its worker is killed and replaced.

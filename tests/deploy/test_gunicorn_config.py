@@ -5,6 +5,7 @@ import json
 import threading
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
 from . import material
 
@@ -24,7 +25,7 @@ def test_workers_threads_and_timeouts_come_from_the_environment(monkeypatch):
     config = load_config()
     assert (config.workers, config.threads, config.graceful_timeout) == (5, 8, 12)
     assert config.bind == "0.0.0.0:9001"
-    assert config.worker_class == "gthread"
+    assert issubclass(config.worker_class, ThreadWorker)  # gthread, balanced
 
 
 def test_defaults_fit_the_task_definitions(monkeypatch):
