@@ -52,7 +52,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
 PORT = int(os.environ.get("BENCH_PORT", "18765"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-GUNICORN_WORKERS, GUNICORN_THREADS = 2, 8
+# The hello and the reference view run as issue 11 measured them; the store
+# runs as the image does, with deploy/gunicorn.conf.py's defaults.
+BASE_WORKERS, BASE_THREADS = 2, 8
 # Throttling is measured elsewhere; here it must not cap the run.
 THROTTLE_USER = "100000000/min"
 # The issue's reference view on its own machine (req/s), for the record.
@@ -179,7 +181,7 @@ class Server:
                 conn.request("GET", "/health")
                 conn.getresponse().read()
                 conn.close()
-                if len(self.workers()) >= GUNICORN_WORKERS:
+                if len(self.workers()) >= int(self.env["GUNICORN_WORKERS"]):
                     return self
             except OSError:
                 pass
@@ -302,13 +304,14 @@ def main() -> int:
     db_name = f"store_bench_{os.getpid()}"
     db_url = f"{PG_URL}/{db_name}"
     admin_url = f"{PG_URL}/postgres"
-    env = app_env(db_url)
+    env = app_env(db_url, BASE_WORKERS, BASE_THREADS)
+    store_env = app_env(db_url, *image_workers_and_threads())
     results = Results()
-    results.facts = machine_facts(env)
+    results.facts = machine_facts(env, store_env)
     print(f"bench: database {db_name}, workdir {workdir}", flush=True)
     run(["psql", admin_url, "-qc", f'CREATE DATABASE "{db_name}"'])
     try:
-        measure(results, env, db_url, workdir)
+        measure(results, env, store_env, db_url, workdir)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             subprocess.run(
@@ -334,7 +337,18 @@ def main() -> int:
     return 0
 
 
-def app_env(db_url: str) -> dict:
+def image_workers_and_threads() -> tuple[int, int]:
+    """deploy/gunicorn.conf.py's workers and threads when no variable sets them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    code = (
+        "import runpy; c = runpy.run_path('deploy/gunicorn.conf.py'); "
+        "print(c['workers'], c['threads'])"
+    )
+    workers, threads = run([PYTHON, "-c", code], env=env).split()
+    return int(workers), int(threads)
+
+
+def app_env(db_url: str, workers: int, threads: int) -> dict:
     env = dict(os.environ)
     env.update(
         {
@@ -347,20 +361,20 @@ def app_env(db_url: str) -> dict:
             "THROTTLE_USER": THROTTLE_USER,
             "LOG_LEVEL": "WARNING",
             "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-            "GUNICORN_WORKERS": str(GUNICORN_WORKERS),
-            "GUNICORN_THREADS": str(GUNICORN_THREADS),
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_THREADS": str(threads),
             "GUNICORN_LOG_LEVEL": "warning",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     # The pool, sized to the threads, unless the caller chose otherwise.
     env.setdefault("DB_POOL", "true")
-    env.setdefault("DB_POOL_MIN_SIZE", str(GUNICORN_THREADS))
-    env.setdefault("DB_POOL_MAX_SIZE", str(GUNICORN_THREADS))
+    env.setdefault("DB_POOL_MIN_SIZE", str(threads))
+    env.setdefault("DB_POOL_MAX_SIZE", str(threads))
     return env
 
 
-def machine_facts(env: dict) -> dict:
+def machine_facts(env: dict, store_env: dict) -> dict:
     cpu = ""
     with contextlib.suppress(OSError, AttributeError):
         cpu = re.search(
@@ -373,8 +387,7 @@ def machine_facts(env: dict) -> dict:
         text=True,
     ).stdout.strip()
     if env.get("DB_POOL", "").lower() == "true":
-        database = "Django's psycopg pool, DB_POOL_MIN_SIZE={DB_POOL_MIN_SIZE} "
-        database = (database + "DB_POOL_MAX_SIZE={DB_POOL_MAX_SIZE}").format(**env)
+        database = "Django's psycopg pool per worker, sized to its threads"
     else:
         age = env.get("DB_CONN_MAX_AGE", "60")
         database = f"persistent connections (DB_POOL=false, DB_CONN_MAX_AGE={age})"
@@ -385,14 +398,21 @@ def machine_facts(env: dict) -> dict:
         "commit": git,
         "load": f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{DURATION}s; pgbench "
         f"-c{CONNECTIONS} -j2 -T{DURATION}",
-        "gunicorn": f"deploy/gunicorn.conf.py, {GUNICORN_WORKERS} workers x "
-        f"{GUNICORN_THREADS} threads (gthread, BalancedThreadWorker)",
+        "gunicorn": "deploy/gunicorn.conf.py (gthread, BalancedThreadWorker); the "
+        f"store {_size(store_env)} (the image's defaults), the hello and the "
+        f"reference {_size(env)} (as in issue 11)",
         "database": database,
         "throttles": f"THROTTLE_USER={THROTTLE_USER} (the default is 6000/min)",
     }
 
 
-def measure(results: Results, env: dict, db_url: str, workdir: Path) -> None:
+def _size(env: dict) -> str:
+    return f"{env['GUNICORN_WORKERS']} workers x {env['GUNICORN_THREADS']} threads"
+
+
+def measure(
+    results: Results, env: dict, store_env: dict, db_url: str, workdir: Path
+) -> None:
     print("bench: migrate and seed", flush=True)
     started = time.monotonic()
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env)
@@ -412,7 +432,8 @@ def measure(results: Results, env: dict, db_url: str, workdir: Path) -> None:
     bases: dict[str, list[float]] = {"reference": [], "pg_hot": []}
     measure_bases(results, env, db_url, workdir, bases, "before")
     print("bench: the store", flush=True)
-    server = Server("store_project.wsgi:application", env, workdir, "store").start()
+    server = Server("store_project.wsgi:application", store_env, workdir, "store")
+    server.start()
     try:
         measure_store(results, env, workdir, token, queries)
     finally:
