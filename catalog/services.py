@@ -192,12 +192,14 @@ def _stock_apply(*, changes, reason, by, order_id, note) -> dict[int, int]:
     user = _user_or_none(by)
     with_ledger = connection.vendor == "postgresql"
     sql = _STOCK_UPDATE_AND_LEDGER if with_ledger else _STOCK_UPDATE
+    # ``now`` as the ORM writes it (SQLite: naive UTC text, not "...+00:00").
+    at = connection.ops.adapt_datetimefield_value(now)
     with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
         for pk in sorted(changes):
             quantity = changes[pk]
-            params = [quantity, now, pk, max(0, -quantity), MAX_INT - max(0, quantity)]
+            params = [quantity, at, pk, max(0, -quantity), MAX_INT - max(0, quantity)]
             if with_ledger:
-                params += [pk, quantity, reason, order_id, note, user and user.pk, now]
+                params += [pk, quantity, reason, order_id, note, user and user.pk, at]
             cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is not None:
