@@ -191,7 +191,8 @@ def order_transition(
             f"Cannot {action} order #{order.pk}: it is {order.status}; "
             f"only {allowed} orders can be {transition.target}."
         )
-    prefetch_related_objects([order], _LINES_WITH_PRODUCT)
+    lines = OrderLine.objects.select_related("product")
+    prefetch_related_objects([order], Prefetch("lines", lines))
     now = timezone.now()
     previous = order.status
     order.status = transition.target
@@ -210,9 +211,6 @@ def order_transition(
     if transition.effect is not None:
         transition.effect(order, by)
     return order
-
-
-_LINES_WITH_PRODUCT = Prefetch("lines", OrderLine.objects.select_related("product"))
 
 
 def order_confirm(*, order: Order, by: AbstractBaseUser | None = None) -> Order:
