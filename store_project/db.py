@@ -42,17 +42,26 @@ def row_lock_timeout(what: str) -> Iterator[None]:
 
     PostgreSQL connections carry ``lock_timeout`` (``DB_LOCK_TIMEOUT_MS``,
     see ``database_config``), so a stuck lock fails fast instead of hanging
-    the request; this turns that failure into ``LockTimeout``. It sends
-    nothing to the database: the setting costs no round trip.
+    the request. The API's error handler answers any such failure as a 503
+    ``lock_timeout``; this names what was locked. It sends nothing to the
+    database: the setting costs no round trip.
     """
     try:
         yield
     except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+        if is_lock_timeout(exc):
             raise LockTimeout(
                 f"{what} is being changed by another request; try again shortly."
             ) from exc
         raise
+
+
+def is_lock_timeout(exc: Exception) -> bool:
+    """Whether ``exc`` is PostgreSQL giving up a lock wait (``lock_timeout``)."""
+    return (
+        isinstance(exc, OperationalError)
+        and getattr(exc.__cause__, "sqlstate", None) == "55P03"  # lock_not_available
+    )
 
 
 def delete_or_refuse(obj: Model, refusal: str) -> None:

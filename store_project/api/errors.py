@@ -5,7 +5,9 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
-from .exceptions import ApplicationError
+from store_project.db import is_lock_timeout
+
+from .exceptions import ApplicationError, LockTimeout
 
 try:  # the pool is optional; its timeout means "no database right now"
     from psycopg_pool import PoolTimeout
@@ -43,6 +45,12 @@ class StoreExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, ApplicationError):
             return application_error_to_api_exception(exc)
+        if is_lock_timeout(exc):  # a lock waited for too long, anywhere
+            return application_error_to_api_exception(
+                LockTimeout(
+                    "Another request is changing the same records; try again shortly."
+                )
+            )
         if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
             return ServiceUnavailable()
         if isinstance(exc, DatabaseError) and _is_connection_error(exc):

@@ -81,3 +81,22 @@ def test_every_connection_waits_for_a_lock_at_most_five_seconds():
         cursor.execute("RESET lock_timeout")  # back to the connection's default
         cursor.execute("SHOW lock_timeout")
         assert cursor.fetchone()[0] == "5s"
+
+
+def test_a_retry_waiting_on_a_held_idempotency_key_answers_503_lock_timeout(
+    manager_api,
+):
+    order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
+    url = f"/api/v1/orders/{order.pk}/cancel/"
+    key = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
+    assert manager_api.post(url, **key).status_code == 200
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM store_project_idempotencykey WHERE key = %s FOR UPDATE",
+            ["retry-1"],
+        )
+        response = manager_api.post(url, **key)
+        holder.rollback()
+
+    # The lock wait, not the database being down: the client may retry.
+    assert_error(response, 503, code="lock_timeout")
