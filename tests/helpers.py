@@ -1,9 +1,17 @@
 """Assertions and tools shared by the tests."""
 
+import socket
 import threading
 
 from django.db import connection
 from django.db.models import Sum
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def assert_error(response, status: int, *, code: str | None = None, attr=...):

@@ -14,15 +14,11 @@ from collections import Counter
 
 import pytest
 
+from tests.helpers import free_port
+
 from .material import BIN, REPO
 
 WORKERS, THREADS, CONNECTIONS = 2, 4, 16
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -28,6 +27,7 @@ from django.conf import settings
 from django.urls import resolve
 
 from store_project import views
+from tests.helpers import free_port
 
 from . import material
 from .material import BIN, ECS, REPO
@@ -36,12 +36,6 @@ pytestmark = pytest.mark.postgres
 
 HOST = "store.example.test"  # the rendered task definition's ALLOWED_HOSTS
 HTTPS = {"X-Forwarded-Proto": "https"}  # as the load balancer sends it
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
