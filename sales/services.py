@@ -47,8 +47,11 @@ def order_create(
     notes: str = "",
 ) -> Order:
     """Create a draft order; each line takes the product's current price."""
-    order = Order.objects.create(client=client, employee=employee, notes=notes)
-    _write_lines(order, list(lines))
+    rows, total = _priced_lines(list(lines))
+    order = Order.objects.create(
+        client=client, employee=employee, notes=notes, total_amount=total
+    )
+    _insert_lines(order, rows)
     return order
 
 
@@ -66,10 +69,13 @@ def order_update(
         raise TypeError(f"Not editable through order_update: {sorted(unknown)}")
     for field, value in changes.items():
         setattr(order, field, value)
-    order.save(update_fields=[*changes, "updated_at"])
+    fields = [*changes, "updated_at"]
     if lines is not None:
+        rows, order.total_amount = _priced_lines(list(lines))
+        fields.append("total_amount")
         order.lines.all().delete()
-        _write_lines(order, list(lines))
+        _insert_lines(order, rows)
+    order.save(update_fields=fields)
     return order
 
 
@@ -89,7 +95,8 @@ def _lock_draft(order: Order, verb: str) -> Order:
     return locked
 
 
-def _write_lines(order: Order, lines: list[LineSpec]) -> None:
+def _priced_lines(lines: list[LineSpec]) -> tuple[list[OrderLine], Decimal]:
+    """The lines at their products' current prices, and their total (unsaved)."""
     inactive = [line.product for line in lines if not line.product.is_active]
     if inactive:
         raise InvalidInput(
@@ -101,7 +108,6 @@ def _write_lines(order: Order, lines: list[LineSpec]) -> None:
         )
     rows = [
         OrderLine(
-            order=order,
             product=line.product,
             quantity=line.quantity,
             unit_price=line.product.unit_price,
@@ -115,10 +121,14 @@ def _write_lines(order: Order, lines: list[LineSpec]) -> None:
             code="max_value",
             field="lines",
         )
+    return rows, total
+
+
+def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
+    for row in rows:
+        row.order = order
     with unique_violations_as_invalid_input(_LINE_UNIQUE):
         OrderLine.objects.bulk_create(rows)
-    order.total_amount = total
-    order.save(update_fields=["total_amount", "updated_at"])
 
 
 # --- The state machine ---------------------------------------------------------
