@@ -11,6 +11,7 @@ from customers.models import Client
 from staff.models import Employee
 from store_project.api.representation import money, timestamp
 from store_project.api.serializers import ModelSerializer, StrictCharField
+from store_project.db import fetch_rows
 
 from .models import Order, OrderLine, OrderStatusChange
 from .services import LineSpec
@@ -55,9 +56,6 @@ def _line(line_id, product, product_name, quantity, unit_price) -> dict:
     }
 
 
-_LINE_COLUMNS = ("id", "product_id", "product__name", "quantity", "unit_price")
-
-
 class OrderListSerializer(serializers.ListSerializer):
     """Many orders, their lines read in one query as plain rows.
 
@@ -97,16 +95,33 @@ ORDER_COLUMNS = (
 )
 
 
+# The lines of some orders, in the columns _line() takes: every order answer
+# reads them, so the statement is written out rather than compiled each time.
+_LINES_OF = f"""
+    SELECT l.order_id, l.id, l.product_id, p.name, l.quantity, l.unit_price
+    FROM {OrderLine._meta.db_table} l
+    JOIN {Product._meta.db_table} p ON p.id = l.product_id
+    WHERE l.order_id IN ({{}})
+    ORDER BY l.id
+"""
+_LINE_FIELDS = [
+    OrderLine._meta.get_field("order"),
+    OrderLine._meta.get_field("id"),
+    OrderLine._meta.get_field("product"),
+    Product._meta.get_field("name"),
+    OrderLine._meta.get_field("quantity"),
+    OrderLine._meta.get_field("unit_price"),
+]
+
+
 def order_rows(rows: list[tuple]) -> list[dict]:
     """Orders read as ``ORDER_COLUMNS`` rows, with their lines (one query)."""
     lines = defaultdict(list)
-    line_rows = (
-        OrderLine.objects.filter(order__in=[row[0] for row in rows])
-        .order_by(*OrderLine._meta.ordering)
-        .values_list("order_id", *_LINE_COLUMNS)
-    )
-    for order_id, *line in line_rows:
-        lines[order_id].append(_line(*line))
+    ids = [row[0] for row in rows]
+    if ids:
+        sql = _LINES_OF.format(", ".join(["%s"] * len(ids)))
+        for order_id, *line in fetch_rows(sql, ids, _LINE_FIELDS):
+            lines[order_id].append(_line(*line))
     tz = timezone.get_current_timezone()
     return [_order(row, lines[row[0]], tz) for row in rows]
 
