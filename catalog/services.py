@@ -138,15 +138,29 @@ _STOCK_UPDATE = f"""
     WHERE id = %s AND stock >= %s AND stock <= %s
     RETURNING stock
 """
-# PostgreSQL: the same, and the change's ledger row when it was made, in one
-# statement: one round trip per product while the products are locked.
-_STOCK_UPDATE_AND_LEDGER = f"""
-    WITH changed AS ({_STOCK_UPDATE}), ledger AS (
+# PostgreSQL: every product's change and its ledger row in one statement, so
+# one round trip while the products are locked. ``locked`` takes the row
+# locks in primary-key order (its sort runs before its row locks), and a row
+# is only changed once ``locked`` has produced it. Quantities are bigint so
+# that the bound check itself cannot overflow.
+_STOCK_UPDATE_ALL_AND_LEDGER = f"""
+    WITH change AS (
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS c (id, quantity)
+    ), locked AS MATERIALIZED (
+        SELECT p.id FROM {Product._meta.db_table} p JOIN change c ON c.id = p.id
+        ORDER BY p.id FOR UPDATE OF p
+    ), changed AS (
+        UPDATE {Product._meta.db_table} p
+        SET stock = p.stock + c.quantity, updated_at = %s
+        FROM locked l JOIN change c ON c.id = l.id
+        WHERE p.id = l.id AND p.stock + c.quantity BETWEEN 0 AND %s
+        RETURNING p.id, p.stock, c.quantity
+    ), ledger AS (
         INSERT INTO {StockMovement._meta.db_table}
             (product_id, quantity, reason, order_id, note, created_by_id, created_at)
-        SELECT %s, %s, %s, %s, %s, %s, %s FROM changed
+        SELECT id, quantity, %s, %s, %s, %s, %s FROM changed
     )
-    SELECT stock FROM changed
+    SELECT id, stock FROM changed
 """
 
 
@@ -178,48 +192,50 @@ def stock_apply(
 
 
 def _stock_apply(*, changes, reason, by, order_id, note) -> dict[int, int]:
-    changes = {pk: qty for pk, qty in changes.items() if qty}
+    changes = {pk: qty for pk, qty in sorted(changes.items()) if qty}
     if not changes:
         return {}
     now = timezone.now()
-    # One conditional UPDATE per product, in primary-key order. Each takes its
-    # row's lock and checks the bound in the same statement, so the locks are
-    # held from there to the commit only (no locking read first), and any two
-    # transactions touching the same products lock them in the same order, so
-    # they cannot deadlock. A refused line writes nothing: the error below
-    # rolls back the lines already changed.
-    new_stock: dict[int, int] = {}
     user = _user_or_none(by)
-    with_ledger = connection.vendor == "postgresql"
-    sql = _STOCK_UPDATE_AND_LEDGER if with_ledger else _STOCK_UPDATE
     # ``now`` as the ORM writes it (SQLite: naive UTC text, not "...+00:00").
     at = connection.ops.adapt_datetimefield_value(now)
+    # Each product's lock is taken by the statement that checks its bound, so
+    # the locks are held from there to the commit only; any two transactions
+    # lock the products they share in the same (primary-key) order, so they
+    # cannot deadlock. A refused change writes nothing: the error below rolls
+    # back the changes already made.
+    postgresql = connection.vendor == "postgresql"
     with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
-        for pk in sorted(changes):
-            quantity = changes[pk]
-            params = [quantity, at, pk, max(0, -quantity), MAX_INT - max(0, quantity)]
-            if with_ledger:
-                params += [pk, quantity, reason, order_id, note, user and user.pk, at]
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-            if row is not None:
-                new_stock[pk] = row[0]
+        if postgresql:
+            ids, quantities = list(changes), list(changes.values())
+            ledger = [reason, order_id, note, user and user.pk, at]
+            cursor.execute(
+                _STOCK_UPDATE_ALL_AND_LEDGER, [ids, quantities, at, MAX_INT, *ledger]
+            )
+            new_stock = dict(cursor.fetchall())
+        else:  # one statement per product; the ledger once all are made
+            new_stock = {}
+            for pk, quantity in changes.items():
+                bounds = [max(0, -quantity), MAX_INT - max(0, quantity)]
+                cursor.execute(_STOCK_UPDATE, [quantity, at, pk, *bounds])
+                row = cursor.fetchone()
+                if row is not None:
+                    new_stock[pk] = row[0]
     if len(new_stock) != len(changes):
         _refuse(changes, refused=set(changes) - set(new_stock))
-    if with_ledger:
-        return new_stock
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            product_id=pk,
-            quantity=changes[pk],
-            reason=reason,
-            order_id=order_id,
-            note=note,
-            created_by=user,
-            created_at=now,
+    if not postgresql:
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk,
+                quantity=quantity,
+                reason=reason,
+                order_id=order_id,
+                note=note,
+                created_by=user,
+                created_at=now,
+            )
+            for pk, quantity in changes.items()
         )
-        for pk in sorted(changes)
-    )
     return new_stock
 
 
