@@ -57,7 +57,10 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 BASE_WORKERS, BASE_THREADS = 2, 8
 # Throttling is measured elsewhere; here it must not cap the run.
 THROTTLE_USER = "100000000/min"
-# The issue's reference view on its own machine (req/s), for the record.
+# The issue's reference view on its own machine (req/s). Issue 11 sets its
+# targets "as ratios measured side by side in one run; absolute numbers drift
+# on shared machines": its two absolute figures (a p99, confirmations/s) are
+# judged at this run's scale, the reference's rate over this one.
 ISSUE_REFERENCE = 2900
 ONLY = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
 
@@ -85,7 +88,14 @@ class Row:
     # settled by Results.settle once every base has been measured.
     share: float | None = None
     base: str = ""
+    # An absolute figure of the issue, judged at this run's scale (settle).
+    min_rate: float | None = None
+    max_p99_ms: float | None = None
     also_ok: bool = True
+
+    @property
+    def settled_later(self) -> bool:
+        return any(x is not None for x in (self.share, self.min_rate, self.max_p99_ms))
 
 
 @dataclass
@@ -96,23 +106,45 @@ class Results:
     def add(self, row: Row) -> Row:
         self.rows.append(row)
         status = "" if row.ok is None else ("PASS" if row.ok else "FAIL")
-        if row.share is not None:
-            status = "(ratio settled at the end)"
+        if row.settled_later:
+            status = "(settled at the end)"
         print(f"  -> {row.name}: {_fmt(row.rate)} {row.unit} {status}", flush=True)
         return row
 
     def settle(self, bases: dict[str, float | None]) -> None:
+        reference = bases.get("reference")
+        scale = reference / ISSUE_REFERENCE if reference else None
         for row in self.rows:
-            if row.share is None:
+            if not row.settled_later:
                 continue
-            base = bases.get(row.base)
-            if not base:
-                row.ok = None
-                continue
-            ratio = row.rate / base
-            suffix = "" if row.base == "reference" else " of pg hot row"
-            row.ratio = f"{ratio:.1%}{suffix}"
-            row.ok = ratio >= row.share and row.also_ok
+            checks, written = [row.also_ok], []
+            if row.share is not None:
+                base = bases.get(row.base)
+                if not base:
+                    row.ok = None
+                    continue
+                ratio = row.rate / base
+                suffix = "" if row.base == "reference" else " of pg hot row"
+                row.ratio = f"{ratio:.1%}{suffix}"
+                checks.append(ratio >= row.share)
+            if row.min_rate is not None or row.max_p99_ms is not None:
+                if scale is None:
+                    row.ok = None
+                    continue
+                here = []
+                if row.min_rate is not None:
+                    checks.append(row.rate >= row.min_rate * scale)
+                    written.append(row.rate >= row.min_rate)
+                    here.append(f">= {row.min_rate * scale:,.0f}/s")
+                if row.max_p99_ms is not None:
+                    checks.append(row.p99_ms < row.max_p99_ms / scale)
+                    written.append(row.p99_ms < row.max_p99_ms)
+                    here.append(f"p99 < {row.max_p99_ms / scale:,.0f} ms")
+                row.target += f" (at this run's scale: {', '.join(here)})"
+                row.note = (
+                    f"{row.note} (as written: {'met' if all(written) else 'not met'})"
+                )
+            row.ok = all(checks)
 
     def failed(self) -> list[Row]:
         return [row for row in self.rows if row.ok is False]
@@ -443,12 +475,12 @@ def measure(
     means = {k: sum(v) / len(v) if v else None for k, v in bases.items()}
     results.settle(means)
     if means["reference"]:
-        # The absolute targets (a p99, confirmations/s) were set on a machine
-        # whose reference view did 2,900 req/s; say how this one compares.
         results.facts["machine scale"] = (
             f"this run's reference view: {means['reference']:,.0f} req/s, "
             f"{means['reference'] / ISSUE_REFERENCE:.0%} of the issue's "
-            f"{ISSUE_REFERENCE:,} req/s; absolute targets are judged as written"
+            f"{ISSUE_REFERENCE:,} req/s; the issue's absolute figures (p99 < 150 ms, "
+            ">= 400 confirmations/s) are judged at that scale, and the table "
+            "says whether they are met as written"
         )
     if rss:
         results.add(
@@ -511,7 +543,7 @@ def _require_ok(data: dict, name: str) -> None:
         raise SystemExit(f"{name}: errors {data}")
 
 
-def _ratio_row(name, data, share, queries, extra_ok=True, target_extra=""):
+def _ratio_row(name, data, share, queries, target_extra=""):
     return Row(
         name,
         data["rate"],
@@ -521,7 +553,6 @@ def _ratio_row(name, data, share, queries, extra_ok=True, target_extra=""):
         target=f">= {share:.0%} of reference" + target_extra,
         share=share,
         base="reference",
-        also_ok=extra_ok,
     )
 
 
@@ -530,17 +561,15 @@ def measure_store(results, env, workdir, token, queries):
     if wanted("products"):
         data = wrk("/api/v1/products/?page_size=50", token=token)
         _require_ok(data, "products")
-        p99_ok = data["p99_us"] < 150_000
-        results.add(
-            _ratio_row(
-                "GET /api/v1/products/?page_size=50",
-                data,
-                0.35,
-                queries["products"],
-                extra_ok=p99_ok,
-                target_extra=", p99 < 150 ms",
-            )
+        row = _ratio_row(
+            "GET /api/v1/products/?page_size=50",
+            data,
+            0.35,
+            queries["products"],
+            target_extra=", p99 < 150 ms",
         )
+        row.max_p99_ms = 150
+        results.add(row)
     if wanted("orders"):
         data = wrk("/api/v1/orders/?page_size=50", token=token)
         _require_ok(data, "orders")
@@ -607,7 +636,8 @@ def measure_store(results, env, workdir, token, queries):
                 p99_ms=many["p99_us"] / 1000,
                 queries=queries["confirm"],
                 target=">= 400/s; ledger exact",
-                ok=many["rate"] >= 400 and many["exact"],
+                min_rate=400,
+                also_ok=many["exact"],
                 note=many["note"],
             )
         )
