@@ -139,7 +139,8 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 # the order through hand-written statements rather than the ORM: compiling the
 # ORM's statements cost more CPU than the rest of the request (issue 11;
 # numbers in the commits). The SQL is the plain subset that PostgreSQL and
-# SQLite share, on the models' own table and column names.
+# SQLite share, on the models' own table and column names; PostgreSQL runs
+# a move's three statements as one (``_move``).
 
 _ORDER = Order._meta.db_table
 _ORDER_FIELDS = Order._meta.concrete_fields
