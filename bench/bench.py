@@ -141,9 +141,8 @@ class Results:
                     written.append(row.p99_ms < row.max_p99_ms)
                     here.append(f"p99 < {row.max_p99_ms / scale:,.0f} ms")
                 row.target += f" (at this run's scale: {', '.join(here)})"
-                row.note = (
-                    f"{row.note} (as written: {'met' if all(written) else 'not met'})"
-                )
+                verdict = "met" if all(written) else "not met"
+                row.note = f"{row.note} (as written: {verdict})".strip()
             row.ok = all(checks)
 
     def failed(self) -> list[Row]:
