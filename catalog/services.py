@@ -140,20 +140,23 @@ _STOCK_UPDATE = f"""
 """
 # PostgreSQL: every product's change and its ledger row in one statement, so
 # one round trip while the products are locked. ``locked`` takes the row
-# locks in primary-key order (its sort runs before its row locks), and a row
-# is only changed once ``locked`` has produced it. Quantities are bigint so
-# that the bound check itself cannot overflow.
+# locks in primary-key order (its sort runs before its row locks) and reads
+# each row's stock as locked, the latest committed; a row is only changed
+# once ``locked`` has produced it, and its bound is checked against that
+# stock, not the one the statement's snapshot saw before waiting for a lock.
+# Quantities are bigint so that the bound check itself cannot overflow.
 _STOCK_UPDATE_ALL_AND_LEDGER = f"""
     WITH change AS (
         SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS c (id, quantity)
     ), locked AS MATERIALIZED (
-        SELECT p.id FROM {Product._meta.db_table} p JOIN change c ON c.id = p.id
+        SELECT p.id, p.stock
+        FROM {Product._meta.db_table} p JOIN change c ON c.id = p.id
         ORDER BY p.id FOR UPDATE OF p
     ), changed AS (
         UPDATE {Product._meta.db_table} p
-        SET stock = p.stock + c.quantity, updated_at = %s
+        SET stock = l.stock + c.quantity, updated_at = %s
         FROM locked l JOIN change c ON c.id = l.id
-        WHERE p.id = l.id AND p.stock + c.quantity BETWEEN 0 AND %s
+        WHERE p.id = l.id AND l.stock + c.quantity BETWEEN 0 AND %s
         RETURNING p.id, p.stock, c.quantity
     ), ledger AS (
         INSERT INTO {StockMovement._meta.db_table}

@@ -2,7 +2,9 @@
 
 import socket
 import threading
+import time
 
+import psycopg
 from django.db import connection
 from django.db.models import Sum
 
@@ -67,3 +69,28 @@ def run_concurrently(functions):
     if errors:
         raise errors[0]
     return results
+
+
+def other_session() -> psycopg.Connection:
+    """A second, independent connection to the test database (PostgreSQL)."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("options", None)
+    return psycopg.connect(**params, autocommit=False)
+
+
+def wait_for_a_lock_wait(session: psycopg.Connection, timeout: float = 10.0) -> None:
+    """Return once another session of the database waits for a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # Activity is read once per transaction unless the snapshot is cleared.
+        session.execute("SELECT pg_stat_clear_snapshot()")
+        waiting = session.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+        if waiting:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no session waited for a lock within {timeout} s")

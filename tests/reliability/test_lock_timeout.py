@@ -2,13 +2,12 @@
 
 import time
 
-import psycopg
 import pytest
 from django.db import connection
 
 from catalog.models import Product, StockMovement
 from tests.factories import OrderFactory, ProductFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, other_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,15 +27,6 @@ def short_lock_timeout():
     yield
     with connection.cursor() as cursor:
         cursor.execute("RESET lock_timeout")
-
-
-def other_session():
-    """A second, independent connection to the test database."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("options", None)
-    return psycopg.connect(**params, autocommit=False)
 
 
 def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):

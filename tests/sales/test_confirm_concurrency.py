@@ -4,7 +4,12 @@ import pytest
 
 from catalog.models import Product
 from tests.factories import OrderFactory, ProductFactory
-from tests.helpers import assert_ledger_exact, run_concurrently
+from tests.helpers import (
+    assert_ledger_exact,
+    other_session,
+    run_concurrently,
+    wait_for_a_lock_wait,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -104,4 +109,33 @@ def test_adjustments_and_confirmations_together_keep_the_ledger_exact(as_role):
     assert set(statuses) <= {200, 409}
     product.refresh_from_db()
     assert product.stock >= 0
+    assert_ledger_exact()
+
+
+def test_a_restock_committed_while_a_confirmation_waits_is_counted(as_role):
+    # The confirmation locks `busy` first (lower id) and must wait for it;
+    # meanwhile `restocked` goes from 0 to 5 units. The bound is checked
+    # against the stock as locked, not as it was when the statement began.
+    busy, restocked = ProductFactory(stock=5), ProductFactory(stock=0)
+    order = OrderFactory(lines=[(busy, 1), (restocked, 2)])
+    clerk, keeper = as_role("clerk"), as_role("warehouse")
+
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM catalog_product WHERE id = %s FOR UPDATE", [busy.pk]
+        )
+
+        def restock_then_release():
+            wait_for_a_lock_wait(holder)
+            status = keeper.post(
+                f"/api/v1/products/{restocked.pk}/adjust-stock/",
+                {"quantity": 5, "reason": "restock"},
+            ).status_code
+            holder.rollback()
+            return status
+
+        statuses = run_concurrently([confirm(clerk, order), restock_then_release])
+
+    assert statuses == [200, 200]
+    assert [Product.objects.get(pk=p.pk).stock for p in (busy, restocked)] == [4, 3]
     assert_ledger_exact()
