@@ -41,21 +41,25 @@ def main() -> None:
             "lines": [{"product": p, "quantity": 1} for p in products[:3]],
         }
     )
-    # Drafts of the "many products" pool (bench.prepare pools), whose stock
-    # is plenty: confirming them succeeds.
-    pool = json.loads((workdir / "pools.json").read_text())["many"]["orders"]
-    drafts = iter(
-        Order.objects.filter(status="draft", pk__in=pool)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: 2 * count + 10]
-    )
+
+    def drafts():
+        # Drafts of the "many products" pool (bench.prepare pools, made by a
+        # run that confirms), whose stock is plenty: confirming them succeeds.
+        pool = json.loads((workdir / "pools.json").read_text())["many"]["orders"]
+        yield from (
+            Order.objects.filter(status="draft", pk__in=pool)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: 2 * count + 10]
+        )
+
+    pending = drafts()
     requests = {
         "products": lambda: http.get("/api/v1/products/?page_size=50"),
         "orders": lambda: http.get("/api/v1/orders/?page_size=50"),
         "create": lambda: http.post(
             "/api/v1/orders/", body, content_type="application/json"
         ),
-        "confirm": lambda: http.post(f"/api/v1/orders/{next(drafts)}/confirm/"),
+        "confirm": lambda: http.post(f"/api/v1/orders/{next(pending)}/confirm/"),
     }
     send = requests[name]
     for _ in range(5):
