@@ -41,6 +41,9 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # count() of all products reads a trigger-kept counter, not COUNT(*).
+    objects = CountedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [

@@ -12,6 +12,8 @@ from django.db import (
 )
 from django.db.migrations.operations.base import Operation
 from django.db.models import Field, Model, ProtectedError, QuerySet
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import Join
 
 from store_project.api.exceptions import (
     InvalidInput,
@@ -238,8 +240,9 @@ class CountedQuerySet(QuerySet):
     """A queryset whose whole-table ``count()`` reads the trigger-kept counter.
 
     For models whose table a ``CountRows`` migration counts. Only a count of
-    every row (ordering and ``select_related`` aside) can use the counter;
-    anything narrower, and every database but PostgreSQL, counts as usual.
+    every row (ordering, ``select_related`` and joins along foreign keys
+    aside) can use the counter; anything narrower, and every database but
+    PostgreSQL, counts as usual.
     """
 
     def count(self) -> int:
@@ -269,4 +272,18 @@ class CountedQuerySet(QuerySet):
             or query.extra
             or query.extra_tables
             or any(a.contains_aggregate for a in query.annotations.values())
+            or not all(_keeps_every_row(j) for j in query.alias_map.values())
         )
+
+
+def _keeps_every_row(join) -> bool:
+    """Whether a join neither drops nor repeats rows (``values_list`` of a
+    related name adds one): along a foreign key each row meets at most one
+    row, and an outer join or a non-null key drops none."""
+    if not isinstance(join, Join):
+        return True  # the queryset's own table
+    return (
+        join.filtered_relation is None
+        and getattr(join.join_field, "many_to_one", False)
+        and (join.join_type == LOUTER or not join.nullable)
+    )

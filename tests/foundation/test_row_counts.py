@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import StockMovement
+from catalog.models import Product, StockMovement
 from catalog.services import product_delete, stock_adjust
 from sales.models import Order
 from sales.seeding import Sizes, flush_store, seed_demo
@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 ORDERS = Order._meta.db_table
 MOVEMENTS = StockMovement._meta.db_table
+PRODUCTS = Product._meta.db_table
 
 
 def counted(table: str) -> int:
@@ -134,6 +135,7 @@ def test_seed_demo_with_copy_leaves_exact_counts():
 
     assert result.method == "copy"
     assert_counted(ORDERS, 60)
+    assert_counted(PRODUCTS, 15)
     assert counted(MOVEMENTS) == real(MOVEMENTS) > 15
 
 
@@ -258,6 +260,20 @@ def test_any_narrower_count_counts_the_rows(narrowed, expected):
     assert narrowed(Order.objects.all()).count() == expected
 
 
+def test_joins_along_foreign_keys_keep_the_counter_others_count_rows():
+    product = ProductFactory()
+    OrderFactory.create_batch(2, lines=[(product, 1)])  # two lines: a join repeats it
+    ProductFactory()
+    skew_the_counter(PRODUCTS, 1000)
+    products = Product.objects.all()
+
+    # Each product has exactly one category: the join keeps every row once.
+    assert products.values_list("id", "category__name").count() == 1002
+    # Its order lines repeat a product, or leave it out when inner.
+    assert products.values_list("id", "order_lines__id").count() == 3
+    assert products.filter(order_lines__quantity__gte=1).count() == 2
+
+
 def test_a_fetched_queryset_counts_what_it_holds():
     OrderFactory.create_batch(2)
     skew_the_counter(ORDERS, 1000)
@@ -304,6 +320,16 @@ def test_stock_movement_list_answers_the_exact_count(manager_api):
 
     assert body["count"] == real(MOVEMENTS) == counted(MOVEMENTS) == 4
     assert count_queries_on(captured, MOVEMENTS) == []
+
+
+def test_product_list_answers_the_exact_count_without_counting(manager_api):
+    ProductFactory.create_batch(3)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = manager_api.get("/api/v1/products/").json()
+
+    assert body["count"] == real(PRODUCTS) == counted(PRODUCTS) == 3
+    assert count_queries_on(captured, PRODUCTS) == []
 
 
 def test_order_changelist_reads_the_counter():
