@@ -60,8 +60,8 @@ class OrderListSerializer(serializers.ListSerializer):
     """Many orders, their lines read in one query as plain rows.
 
     Orders whose lines were not prefetched (the order list; OrderSerializer
-    does the same for one order) get them here with one ``values_list``
-    query: no per-order query, and none of the model instances that
+    does the same for one order) get them here with one query of plain rows
+    (``order_rows``): no per-order query, and none of the model instances that
     ``prefetch_related`` builds, which cost four times the rest of a page of
     50 orders.
     """

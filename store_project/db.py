@@ -82,9 +82,8 @@ def fetch_rows(sql: str, params: Sequence, fields: Sequence[Field]) -> list[tupl
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        )
+        backend = connection.ops.get_db_converters(column)
+        functions = backend + column.get_db_converters(connection)
         if functions:
             converters.append((index, functions, column))
     with connection.cursor() as cursor:
