@@ -358,7 +358,7 @@ def main() -> int:
     if failed:
         print(f"\nFAIL: {', '.join(r.name for r in failed)}")
         return 1
-    unsettled = [r.name for r in results.rows if r.share is not None and r.ok is None]
+    unsettled = [r.name for r in results.rows if r.settled_later and r.ok is None]
     if unsettled:
         print(
             f"\nNo failure, but not judged (base not measured): {', '.join(unsettled)}"
