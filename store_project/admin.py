@@ -1,17 +1,16 @@
-"""The admin site's shared pieces: service-backed model admins, the dashboard.
+"""The base of every app's model admins: writes through the services.
 
 Every write the back-office makes goes through the same services as the API
 (``ServiceModelAdmin``), so a business rule cannot be bypassed from the admin,
-and a refusal is shown on the form instead of a 500 page.
+and a refusal is shown on the form instead of a 500 page. Every app's admin
+imports this module, so it imports no domain app; the site itself, with its
+dashboard, is ``reports.sites.StoreAdminSite``.
 """
-
-import functools
 
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 
 from store_project.api.exceptions import ApplicationError
 
@@ -94,38 +93,3 @@ class ServiceModelAdmin(admin.ModelAdmin):
         instance.pk = saved.pk
         instance.refresh_from_db()
         instance._state.adding = False
-
-
-# --- The dashboard on the admin index ------------------------------------------
-
-
-def _index_with_dashboard(index):
-    """Wrap the admin index so its template gets the dashboard's figures.
-
-    Figures are gated by the roles: sales money needs ``sales.view_reports``
-    (managers), order counts ``sales.view_order``, low stock
-    ``catalog.view_product``.
-    """
-
-    @functools.wraps(index)
-    def view(request, extra_context=None):
-        from sales import selectors
-
-        user = request.user
-        dashboard = selectors.dashboard(
-            today=timezone.localdate(),
-            sales=user.has_perm("sales.view_reports"),
-            orders=user.has_perm("sales.view_order"),
-            stock=user.has_perm("catalog.view_product"),
-        )
-        return index(
-            request, extra_context={"dashboard": dashboard, **(extra_context or {})}
-        )
-
-    return view
-
-
-admin.site.site_header = "Store back-office"
-admin.site.site_title = "Store back-office"
-admin.site.index_title = "Dashboard"
-admin.site.index = _index_with_dashboard(admin.site.index)

@@ -34,7 +34,8 @@ SECRET_KEY = "insecure-dev-only-key-never-used-outside-dev"
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with reports' site (and its dashboard) as admin.site.
+    "reports.apps.StoreAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "customers",
     "staff",
     "sales",
+    "reports",
 ]
 
 MIDDLEWARE = [
