@@ -5,10 +5,13 @@
 - ``store``: seed a realistic store (2,000 products, 1,000 clients, 20,000
   orders) and the bench login; write ``WORKDIR/state.json`` and the id files
   the wrk scripts read.
-- ``pools``: draft orders for the confirmation runs (one hot product, many
-  products, and a last-units product for the oversell check).
+- ``pools ROUNDS SECONDS``: draft orders for the confirmation runs (one hot
+  product and many products, a set of drafts per round; and a last-units
+  product for the oversell check).
 - ``queries``: SQL queries per request of each measured endpoint.
-- ``check POOL``: the ledger after a confirmation run, as JSON.
+- ``check POOL [ROUND]``: the ledger after a confirmation run, as JSON.
+
+The bench runs ``VACUUM ANALYZE`` itself after each of these that writes.
 
 Draft orders for the confirmation pools are bulk-inserted: tens of thousands
 through ``order_create`` would take minutes, and a draft with its lines and its
@@ -54,31 +57,20 @@ def main(argv: list[str]) -> int:
     command, workdir = argv[1], Path(argv[2])
     if command == "store":
         state = seed_store()
-        vacuum()
         state |= bench_login()
         state |= write_id_files(workdir)
         _save(workdir / "state.json", state)
     elif command == "pools":
-        duration = float(os.environ.get("BENCH_DURATION", "10"))
-        _save(workdir / "pools.json", confirmation_pools(workdir, duration))
-        vacuum()
+        rounds, seconds = int(argv[3]), float(argv[4])
+        _save(workdir / "pools.json", confirmation_pools(workdir, rounds, seconds))
     elif command == "queries":
         print(json.dumps(queries_per_request(workdir)))
     elif command == "check":
-        print(json.dumps(ledger_check(workdir, argv[3])))
+        round_ = int(argv[4]) if len(argv) > 4 else None
+        print(json.dumps(ledger_check(workdir, argv[3], round_)))
     else:
         raise SystemExit(f"unknown command {command!r}")
     return 0
-
-
-def vacuum() -> None:
-    """What autovacuum does to a live store's tables soon after a bulk load.
-
-    Without it the freshly copied tables have no visibility map, and every
-    index-only scan reads the heap: a state a running shop is not in.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
 
 
 def _save(path: Path, data: dict) -> None:
@@ -191,10 +183,16 @@ def write_id_files(workdir: Path) -> dict:
 # --- Confirmation pools --------------------------------------------------------
 
 
-def confirmation_pools(workdir: Path, duration: float) -> dict:
-    """Drafts to confirm: more than the run can get through at 1,500/s."""
+# The fastest confirmation rate a round is sized for; a faster run says the
+# pool ran out, and this goes up.
+POOL_RATE = 1200
+
+
+def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
+    """Drafts to confirm, a set per round of ``seconds`` at ``POOL_RATE``/s."""
     rng = random.Random(SEED + 1)
-    size = int(1500 * duration)
+    round_size = int(POOL_RATE * seconds)
+    size = round_size * rounds
     clients = list(Client.objects.all()[:200])
     active = list(Product.objects.filter(is_active=True).order_by("pk"))
     category = Category.objects.order_by("pk").first()
@@ -227,18 +225,31 @@ def confirmation_pools(workdir: Path, duration: float) -> dict:
             "products": [last.pk],
         }
     for name, pool in pools.items():
-        (workdir / f"pool-{name}.txt").write_text(
-            "\n".join(map(str, pool["orders"])) + "\n"
-        )
+        orders = pool["orders"]
+        if name == "last_units":
+            pool["rounds"] = [orders]
+        else:
+            pool["rounds"] = [
+                orders[i : i + round_size] for i in range(0, size, round_size)
+            ]
+        for index, ids in enumerate(pool["rounds"]):
+            (workdir / f"pool-{name}-{index}.txt").write_text(
+                "\n".join(map(str, ids)) + "\n"
+            )
         pool["stock_before"] = dict(
             Product.objects.filter(pk__in=pool["products"]).values_list("pk", "stock")
         )
-        pool["size"] = len(pool["orders"])
+        pool["size"] = len(orders)
+        pool["round_size"] = len(pool["rounds"][0])
     return pools
 
 
-def ledger_check(workdir: Path, pool_name: str) -> dict:
-    """After a run: nothing below zero, stock = ledger, taken = confirmed."""
+def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> dict:
+    """After a run: nothing below zero, stock = ledger, taken = confirmed.
+
+    Over the whole pool (every round so far); ``confirmed_this_round`` counts
+    the confirmed drafts of round ``round_`` alone.
+    """
     pool = _load(workdir / "pools.json")[pool_name]
     ledger = (
         StockMovement.objects.filter(product=OuterRef("pk"))
@@ -254,6 +265,11 @@ def ledger_check(workdir: Path, pool_name: str) -> dict:
     negative = Product.objects.filter(stock__lt=0).count()
     orders = Order.objects.filter(pk__in=pool["orders"])
     confirmed = orders.filter(status="confirmed").count()
+    this_round = None
+    if round_ is not None:
+        this_round = Order.objects.filter(
+            pk__in=pool["rounds"][round_], status="confirmed"
+        ).count()
     ordered = (
         OrderLine.objects.filter(order__in=orders, order__status="confirmed").aggregate(
             n=Sum("quantity")
@@ -273,6 +289,7 @@ def ledger_check(workdir: Path, pool_name: str) -> dict:
     oversold = max(0, ordered - sum(before.values())) + negative
     return {
         "confirmed": confirmed,
+        "confirmed_this_round": this_round,
         "units_ordered": ordered,
         "units_sold_in_ledger": sold,
         "stock_taken": stock_taken,
@@ -292,7 +309,10 @@ def ledger_check(workdir: Path, pool_name: str) -> dict:
 def queries_per_request(workdir: Path) -> dict:
     """Run each measured request once in-process and count its SQL queries."""
     state = _load(workdir / "state.json")
-    http = HttpClient(HTTP_AUTHORIZATION=f"Token {state['token']}")
+    # As from the load balancer: TLS ends there (SECURE_SSL_REDIRECT is on).
+    http = HttpClient(
+        HTTP_AUTHORIZATION=f"Token {state['token']}", HTTP_X_FORWARDED_PROTO="https"
+    )
     products = [int(x) for x in (workdir / "products.txt").read_text().split()]
     client_id = int((workdir / "clients.txt").read_text().split()[0])
     spare = _bulk_drafts(

@@ -32,7 +32,9 @@ def main() -> None:
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     workdir = Path(os.environ["BENCH_WORKDIR"])
     state = json.loads((workdir / "state.json").read_text())
-    http = HttpClient(HTTP_AUTHORIZATION=f"Token {state['token']}")
+    http = HttpClient(
+        HTTP_AUTHORIZATION=f"Token {state['token']}", HTTP_X_FORWARDED_PROTO="https"
+    )
     products = [int(x) for x in (workdir / "products.txt").read_text().split()]
     client = int((workdir / "clients.txt").read_text().split()[0])
     body = json.dumps(

@@ -1,47 +1,141 @@
-"""How bench/bench.py judges issue 11's targets from one run's measurements."""
+"""How bench/bench.py judges its targets from one run's interleaved rounds."""
 
-from bench.bench import ISSUE_REFERENCE, Results, Row
+import pytest
 
-
-def _settle(*rows: Row, reference: float, pg_hot: float = 2000.0) -> Results:
-    results = Results(rows=list(rows))
-    results.settle({"reference": reference, "pg_hot": pg_hot})
-    return results
+from bench.bench import BASE, CpuMeter, Row, Run, interleave, parse_cpu_ticks, schedule
 
 
-def test_ratio_targets_compare_with_the_same_runs_base():
-    orders = Row("orders", 160.0, share=0.20, base="reference")
-    hot = Row("hot", 190.0, share=0.10, base="pg_hot")
-
-    _settle(orders, hot, reference=1000.0, pg_hot=2000.0)
-
-    assert (orders.ok, orders.ratio) == (False, "16.0%")
-    assert (hot.ok, hot.ratio) == (False, "9.5% of pg hot row")
-
-
-def test_absolute_figures_are_judged_at_this_runs_scale():
-    half = ISSUE_REFERENCE / 2  # a machine at half the issue's speed
-    slow_enough = Row("many", 210.0, "conf/s", min_rate=400)
-    too_slow = Row("many", 190.0, "conf/s", min_rate=400)
-    p99 = Row("products", 400.0, p99_ms=290.0, share=0.35, base="reference")
-    p99.max_p99_ms = 150
-    tail_too_long = Row("products", 600.0, p99_ms=310.0, max_p99_ms=150)
-
-    _settle(slow_enough, too_slow, p99, tail_too_long, reference=half)
-
-    assert slow_enough.ok is True
-    assert "as written: not met" in slow_enough.note
-    assert ">= 200/s" in slow_enough.target
-    assert too_slow.ok is False
-    assert p99.ok is False  # the tail holds (290 < 300 ms), the ratio does not
-    assert "p99 < 300 ms" in p99.target
-    assert tail_too_long.ok is False
+def _row(rates, bases, share=0.35):
+    """A figure measured in rounds, each between bases[i] and bases[i + 1]."""
+    base_runs = [Run(rate=rate) for rate in bases]
+    return Row(
+        "figure",
+        runs=[Run(rate=rate) for rate in rates],
+        around=[(base_runs[i], base_runs[i + 1]) for i in range(len(rates))],
+        share=share,
+        base_name="reference",
+    )
 
 
-def test_a_failed_check_beside_the_target_fails_the_row():
-    many = Row("many", 900.0, "conf/s", min_rate=400, also_ok=False)
+def test_the_ratio_is_the_median_round_over_the_median_base():
+    row = _row([300.0, 390.0, 360.0], [1000.0, 400.0, 1100.0, 1050.0])
 
-    _settle(many, reference=ISSUE_REFERENCE)
+    assert row.rate == 360.0
+    assert row.base_rate == 1025.0  # the base's fall in one run weighs nothing
+    assert row.ratio == pytest.approx(360 / 1025)
+    assert row.ok is True
 
-    assert many.ok is False
-    assert "as written: met" in many.note
+
+def test_the_spread_is_each_round_over_the_two_bases_around_it():
+    row = _row([300.0, 390.0, 360.0], [1000.0, 1000.0, 1200.0, 800.0])
+
+    low, high = row.ratio_spread
+
+    assert (low, high) == (pytest.approx(300 / 1000), pytest.approx(360 / 1000))
+    assert row.spread == (300.0, 390.0)
+
+
+def test_a_figure_under_its_share_of_the_base_fails():
+    orders = _row([160.0, 170.0, 150.0], [800.0] * 4, share=0.20)
+    hot = _row([190.0], [2000.0, 2000.0], share=0.10)
+
+    assert (orders.ok, round(orders.ratio, 3)) == (True, 0.2)
+    assert (hot.ok, hot.ratio) == (False, 0.095)
+
+
+def test_a_failed_check_beside_the_ratio_fails_the_row():
+    row = _row([500.0], [1000.0, 1000.0], share=0.10)
+    row.checks_ok = False
+
+    assert row.ratio == 0.5
+    assert row.ok is False
+
+
+def test_a_figure_whose_base_was_not_measured_is_not_judged():
+    row = Row("products", runs=[Run(rate=400.0)], share=0.35)
+
+    assert row.ratio is None
+    assert row.ok is None
+
+
+def test_a_comparison_row_has_a_ratio_but_no_verdict():
+    row = _row([400.0], [1000.0, 1000.0], share=None)
+
+    assert row.ratio == 0.4
+    assert row.ok is None
+
+
+def test_the_cpu_ratio_compares_server_and_database_time_per_request():
+    row = _row([250.0], [1000.0, 1000.0])
+    row.runs[0].cpu_ms, row.runs[0].pg_cpu_ms = 4.0, 1.0
+    for base in row.base_runs():
+        base.cpu_ms, base.pg_cpu_ms = 1.2, 0.3
+
+    assert row.cpu_ratio == pytest.approx(1.5 / 5.0)
+
+
+def test_every_figure_run_sits_between_two_base_runs():
+    order = schedule(["products", "orders"], 3)
+
+    assert order[0] == order[-1] == BASE
+    assert order.count("products") == order.count("orders") == 3
+    for index, step in enumerate(order):
+        if step != BASE:
+            assert order[index - 1] == order[index + 1] == BASE
+
+
+def test_interleave_gives_each_round_the_base_runs_around_it():
+    log = []
+
+    def base():
+        log.append("base")
+        return Run(rate=float(len(log)))
+
+    def figure():
+        log.append("figure")
+        return Run(rate=100.0)
+
+    row = Row("figure", share=0.1)
+    bases = interleave({"figure": row}, base, {"figure": figure}, 3)
+
+    assert log == ["base", "figure"] * 3 + ["base"]
+    assert [(a.rate, b.rate) for a, b in row.around] == [(1, 3), (3, 5), (5, 7)]
+    assert len(bases) == 4
+
+
+def test_cpu_ticks_are_read_past_a_command_name_with_spaces():
+    fields = ["S"] + ["0"] * 10 + ["120", "30"] + ["0"] * 30
+    stat = "4242 (gunicorn: worker (x)) " + " ".join(fields)
+
+    assert parse_cpu_ticks(stat) == 150
+
+
+def _snapshot(server, pg, children=0.0, machine=0.0, wall=0.0):
+    return {
+        "server": server,
+        "pg": pg,
+        "children": children,
+        "machine": machine,
+        "wall": wall,
+    }
+
+
+def test_cpu_used_counts_the_servers_and_the_databases_processes():
+    before = _snapshot({1: 1.0, 2: 5.0}, {10: 2.0}, children=1.0, machine=10.0)
+    after = _snapshot(
+        {1: 1.5, 2: 9.0}, {10: 3.0, 11: 0.5}, children=2.0, machine=20.0, wall=2.0
+    )
+
+    used = CpuMeter.used(before, after)
+
+    assert used["server"] == pytest.approx(4.5)
+    assert used["pg"] == pytest.approx(1.5)  # a backend opened meanwhile counts
+    # 10 s busy on the machine, 7 of them ours (server, backends, wrk): 1.5 cores.
+    assert used["others"] == pytest.approx(1.5)
+
+
+def test_server_cpu_is_unknown_when_a_worker_was_replaced_during_the_run():
+    before = _snapshot({1: 1.0, 2: 5.0}, {})
+    after = _snapshot({1: 1.5, 3: 0.5}, {}, wall=1.0)
+
+    assert CpuMeter.used(before, after)["server"] is None

@@ -2,8 +2,7 @@
 
 from django.urls import resolve, set_urlconf
 
-import bench.bench  # noqa: F401 - the runner imports without side effects
-from bench import hello, reference
+from bench import bench, hello, reference
 
 
 def test_hello_is_a_wsgi_app():
@@ -13,9 +12,35 @@ def test_hello_is_a_wsgi_app():
     assert b"".join(body) == hello.BODY
 
 
-def test_reference_urlconf_routes_its_view():
+def test_reference_urlconf_routes_its_views():
     set_urlconf(reference)
     try:
         assert resolve("/reference/products/").func is reference.products
+        assert resolve("/reference/v1-products/").func is reference.v1_products
     finally:
         set_urlconf(None)
+
+
+def test_the_reference_reads_six_columns_by_id():
+    sql = " ".join(reference.SQL.split())
+
+    assert sql == (
+        "SELECT id, name, description, unit_price, stock, category_id "
+        "FROM catalog_product ORDER BY id LIMIT 50"
+    )
+
+
+def test_the_store_runs_with_the_production_task_definitions_environment():
+    task = bench.production_environment()
+    env, changed = bench.app_env("postgres://bench@127.0.0.1/bench")
+
+    assert {k: env[k] for k in task if k not in changed} == {
+        k: v for k, v in task.items() if k not in changed
+    }
+    assert env["DJANGO_ENV"] == "prod"
+    assert env["DB_POOL"] == "true"
+    assert env["DB_POOL_MAX_SIZE"] == env["GUNICORN_THREADS"]
+    assert env["LOG_LEVEL"] == "INFO"
+    # Only the deploy's placeholders and the bench user's throttle change.
+    assert changed == ["ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "THROTTLE_USER"]
+    assert not any("${" in value for value in env.values())
