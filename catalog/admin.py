@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from store_project.admin import ServiceModelAdmin
-from store_project.api.exceptions import ApplicationError
+from store_project.exceptions import ApplicationError
 
 from . import services
 from .models import MAX_INT, Category, Product, StockMovement

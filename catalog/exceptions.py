@@ -1,4 +1,4 @@
-from store_project.api.exceptions import ApplicationError
+from store_project.exceptions import ApplicationError
 
 
 class InsufficientStock(ApplicationError):

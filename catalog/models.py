@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from store_project.db import CountedQuerySet
+from store_project.db.counts import CountedQuerySet
 
 # The largest value an IntegerField holds on every supported database.
 MAX_INT = 2_147_483_647

@@ -7,12 +7,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from store_project.api.exceptions import InvalidInput
-from store_project.db import (
+from store_project.db.errors import (
     delete_or_refuse,
     row_lock_timeout,
     unique_violations_as_invalid_input,
 )
+from store_project.exceptions import InvalidInput
 
 from .exceptions import InsufficientStock
 from .models import MAX_INT, Category, Product, StockMovement
@@ -131,27 +131,26 @@ def product_delete(*, product: Product) -> None:
 
 # --- Stock ---------------------------------------------------------------------
 
-# Change one product's stock if the result stays within [0, MAX_INT]; answers
-# the new stock, or no row when the product is missing or the bound refuses.
-_STOCK_UPDATE = f"""
-    UPDATE {Product._meta.db_table} SET stock = stock + %s, updated_at = %s
-    WHERE id = %s AND stock >= %s AND stock <= %s
-    RETURNING stock
-"""
-# PostgreSQL: every product's change and its ledger row in one statement, so
-# one round trip while the products are locked. ``locked`` takes the row
-# locks in primary-key order (its sort runs before its row locks) and reads
-# each row's stock as locked, the latest committed; a row is only changed
-# once ``locked`` has produced it, and its bound is checked against that
-# stock, not the one the statement's snapshot saw before waiting for a lock.
-# Quantities are bigint so that the bound check itself cannot overflow.
-_STOCK_UPDATE_ALL_AND_LEDGER = f"""
+# Every product's change and its ledger row in one statement, so one round
+# trip while the products are locked. ``locked`` takes the row locks in
+# primary-key order (its sort runs before its row locks) and reads each row's
+# stock as locked, the latest committed; a row is only changed once
+# ``locked`` has produced it, and its bound is checked against that stock,
+# not the one the statement's snapshot saw before waiting for a lock.
+# ``FOR NO KEY UPDATE``: the key does not change, and a ``FOR UPDATE`` lock
+# would also block every insert of a row that refers to the product (a line
+# of a new draft). Quantities are bigint so the bound check cannot overflow.
+# The ORM's equivalent is a ``select_for_update(no_key=True)`` read, an
+# ``UPDATE`` per product and a ``bulk_create`` of the ledger: a round trip
+# per product while the locks are held, and more CPU than the rest of a
+# confirmation.
+_STOCK_UPDATE_AND_LEDGER = f"""
     WITH change AS (
         SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS c (id, quantity)
     ), locked AS MATERIALIZED (
         SELECT p.id, p.stock
         FROM {Product._meta.db_table} p JOIN change c ON c.id = p.id
-        ORDER BY p.id FOR UPDATE OF p
+        ORDER BY p.id FOR NO KEY UPDATE OF p
     ), changed AS (
         UPDATE {Product._meta.db_table} p
         SET stock = l.stock + c.quantity, updated_at = %s
@@ -200,45 +199,19 @@ def _stock_apply(*, changes, reason, by, order_id, note) -> dict[int, int]:
         return {}
     now = timezone.now()
     user = _user_or_none(by)
-    # ``now`` as the ORM writes it (SQLite: naive UTC text, not "...+00:00").
-    at = connection.ops.adapt_datetimefield_value(now)
-    # Each product's lock is taken by the statement that checks its bound, so
-    # the locks are held from there to the commit only; any two transactions
-    # lock the products they share in the same (primary-key) order, so they
-    # cannot deadlock. A refused change writes nothing: the error below rolls
-    # back the changes already made.
-    postgresql = connection.vendor == "postgresql"
+    # Any two transactions lock the products they share in the same
+    # (primary-key) order, so they cannot deadlock; the locks are held from
+    # this statement to the commit only. A refused change writes nothing:
+    # the error below rolls back the changes already made.
+    ids, quantities = list(changes), list(changes.values())
+    ledger = [reason, order_id, note, user and user.pk, now]
     with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
-        if postgresql:
-            ids, quantities = list(changes), list(changes.values())
-            ledger = [reason, order_id, note, user and user.pk, at]
-            cursor.execute(
-                _STOCK_UPDATE_ALL_AND_LEDGER, [ids, quantities, at, MAX_INT, *ledger]
-            )
-            new_stock = dict(cursor.fetchall())
-        else:  # one statement per product; the ledger once all are made
-            new_stock = {}
-            for pk, quantity in changes.items():
-                bounds = [max(0, -quantity), MAX_INT - max(0, quantity)]
-                cursor.execute(_STOCK_UPDATE, [quantity, at, pk, *bounds])
-                row = cursor.fetchone()
-                if row is not None:
-                    new_stock[pk] = row[0]
+        cursor.execute(
+            _STOCK_UPDATE_AND_LEDGER, [ids, quantities, now, MAX_INT, *ledger]
+        )
+        new_stock = dict(cursor.fetchall())
     if len(new_stock) != len(changes):
         _refuse(changes, refused=set(changes) - set(new_stock))
-    if not postgresql:
-        StockMovement.objects.bulk_create(
-            StockMovement(
-                product_id=pk,
-                quantity=quantity,
-                reason=reason,
-                order_id=order_id,
-                note=note,
-                created_by=user,
-                created_at=now,
-            )
-            for pk, quantity in changes.items()
-        )
     return new_stock
 
 

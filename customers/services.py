@@ -1,4 +1,4 @@
-from store_project.db import delete_or_refuse, unique_violations_as_invalid_input
+from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
 
 from .models import Client
 

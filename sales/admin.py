@@ -15,7 +15,7 @@ from django.urls import path, reverse
 
 from catalog.models import MAX_INT
 from store_project.admin import ServiceModelAdmin
-from store_project.api.exceptions import ApplicationError
+from store_project.exceptions import ApplicationError
 
 from . import services
 from .models import Order, OrderLine, OrderStatusChange

@@ -7,7 +7,7 @@ from django.db.models import Q
 from catalog.models import Product
 from customers.models import Client
 from staff.models import Employee
-from store_project.db import CountedQuerySet
+from store_project.db.counts import CountedQuerySet
 
 
 class OrderStatus(models.TextChoices):

@@ -11,7 +11,7 @@ from customers.models import Client
 from staff.models import Employee
 from store_project.api.representation import money, timestamp
 from store_project.api.serializers import ModelSerializer, StrictCharField
-from store_project.db import fetch_rows
+from store_project.db.sql import fetch_rows
 
 from .models import Order, OrderLine, OrderStatusChange
 from .services import LineSpec

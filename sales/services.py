@@ -13,12 +13,8 @@ from catalog.selectors import stock_moved_for_order
 from catalog.services import stock_apply
 from customers.models import Client
 from staff.models import Employee
-from store_project.api.exceptions import InvalidInput
-from store_project.db import (
-    fetch_rows,
-    row_lock_timeout,
-    unique_violations_as_invalid_input,
-)
+from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
+from store_project.exceptions import InvalidInput
 
 from .exceptions import EmptyOrder, IllegalTransition, OrderNotEditable
 from .models import MAX_TOTAL, Order, OrderLine, OrderStatus, OrderStatusChange
@@ -84,11 +80,11 @@ def order_update(
 
 @transaction.atomic
 def order_delete(*, order: Order) -> None:
-    _lock_draft(order, "deleted").delete()
+    _lock_draft(order, "deleted", lock="UPDATE").delete()
 
 
-def _lock_draft(order: Order, verb: str) -> Order:
-    locked = _lock_order(order.pk)
+def _lock_draft(order: Order, verb: str, lock: str = "NO KEY UPDATE") -> Order:
+    locked = _lock_order(order.pk, lock=lock)
     if not locked.is_draft:
         raise OrderNotEditable(
             f"Order #{locked.pk} is {locked.status} and can no longer be {verb}; "
@@ -135,47 +131,44 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 
 # --- The state machine ---------------------------------------------------------
 #
-# Confirming is a shop's busiest write, so the state machine reads and writes
-# the order through hand-written statements rather than the ORM: compiling the
-# ORM's statements cost more CPU than the rest of the request (issue 11;
-# numbers in the commits). The SQL is the plain subset that PostgreSQL and
-# SQLite share, on the models' own table and column names; PostgreSQL runs
-# a move's three statements as one (``_move``).
+# Confirming is a shop's busiest write, so the state machine writes the order
+# through hand-written statements rather than the ORM: compiling the ORM's
+# statements cost more CPU than the rest of the request. A move is one
+# statement (``_move``); its ORM equivalent is ``order.save(update_fields=
+# ...)``, ``OrderStatusChange.objects.create(...)`` and a ``values_list`` of
+# the lines: three round trips while the order is locked, and twice the CPU.
 
 _ORDER = Order._meta.db_table
-_ORDER_FIELDS = Order._meta.concrete_fields
-_SELECT_ORDER = (
-    f"SELECT {', '.join(f.column for f in _ORDER_FIELDS)} FROM {_ORDER} WHERE id = %s"
-)
-_MOVE_ORDER = (
-    f"UPDATE {_ORDER} SET status = %s, {{stamp}} = %s, updated_at = %s WHERE id = %s"
-)
-_RECORD_CHANGE = f"""
-    INSERT INTO {OrderStatusChange._meta.db_table}
-        (order_id, from_status, to_status, changed_at, changed_by_id)
-    VALUES (%s, %s, %s, %s, %s)
+_LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s FOR {{lock}}"
+_MOVE = f"""
+    WITH moved AS (
+        UPDATE {_ORDER} SET status = %(to)s, {{stamp}} = %(at)s, updated_at = %(at)s
+        WHERE id = %(order)s
+    ), recorded AS (
+        INSERT INTO {OrderStatusChange._meta.db_table}
+            (order_id, from_status, to_status, changed_at, changed_by_id)
+        VALUES (%(order)s, %(from)s, %(to)s, %(at)s, %(by)s)
+    )
+    SELECT product_id, quantity FROM {OrderLine._meta.db_table}
+    WHERE order_id = %(order)s
 """
-_LINE_QUANTITIES = (
-    f"SELECT product_id, quantity FROM {OrderLine._meta.db_table} WHERE order_id = %s"
-)
 
 Lines = list[tuple[int, int]]  # (product id, quantity) of each line
 
 
-def _lock_order(order_id: int) -> Order:
-    """The order, read as its row is locked until the commit."""
-    sql = _SELECT_ORDER
-    if connection.features.has_select_for_update:
-        sql += " " + connection.ops.for_update_sql()
+def _lock_order(order_id: int, lock: str = "NO KEY UPDATE") -> Order:
+    """The order, read as its row is locked until the commit.
+
+    ``NO KEY UPDATE`` unless the order is to be deleted: a ``FOR UPDATE``
+    lock would also block every insert of a row that refers to the order.
+    """
     lowest, highest = connection.ops.integer_field_range(
         Order._meta.pk.get_internal_type()
     )
     if lowest <= order_id <= highest:  # beyond: no such row, as with the ORM
         with row_lock_timeout(f"Order #{order_id}"):
-            rows = fetch_rows(sql, [order_id], _ORDER_FIELDS)
-        if rows:
-            names = [f.attname for f in _ORDER_FIELDS]
-            return Order.from_db(connection.alias, names, rows[0])
+            for order in Order.objects.raw(_LOCK_ORDER.format(lock=lock), [order_id]):
+                return order
     raise Order.DoesNotExist(f"No order with id {order_id}.")
 
 
@@ -185,25 +178,20 @@ def _move(
     """Write the order's new status, stamp and history row; answer its lines.
 
     The order is locked, so its lines (read here, after the lock) can no
-    longer change. PostgreSQL runs the three statements as one.
+    longer change.
     """
-    at = connection.ops.adapt_datetimefield_value(getattr(order, stamp))
-    changed_by = by.pk if by is not None and by.is_authenticated else None
     column = Order._meta.get_field(stamp).column
-    steps = [
-        (_MOVE_ORDER.format(stamp=column), [order.status, at, at, order.pk]),
-        (_RECORD_CHANGE, [order.pk, previous, order.status, at, changed_by]),
-        (_LINE_QUANTITIES, [order.pk]),
-    ]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = "WITH moved AS ({}), recorded AS ({}) {}".format(
-                *(sql for sql, _ in steps)
-            )
-            cursor.execute(sql, [param for _, params in steps for param in params])
-        else:
-            for sql, params in steps:
-                cursor.execute(sql, params)
+        cursor.execute(
+            _MOVE.format(stamp=column),
+            {
+                "order": order.pk,
+                "from": previous,
+                "to": order.status,
+                "at": getattr(order, stamp),
+                "by": by.pk if by is not None and by.is_authenticated else None,
+            },
+        )
         return cursor.fetchall()
 
 

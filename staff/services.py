@@ -1,4 +1,4 @@
-from store_project.db import delete_or_refuse
+from store_project.db.errors import delete_or_refuse
 
 from .models import Employee
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from store_project.api.exceptions import ApplicationError
+from store_project.exceptions import ApplicationError
 
 
 class _RefusedForm:

@@ -40,8 +40,6 @@ def tz_loader(tz) -> type[Loader]:
 
 
 def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
-    if connection.vendor != "postgresql":
-        return
     loader = tz_loader(connection.timezone)
     adapters = connection.connection.adapters
     if adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT) is not loader:

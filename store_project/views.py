@@ -88,7 +88,7 @@ def health_db(request):
         connection.close_if_unusable_or_obsolete()
         body.update(status="unavailable", database="unreachable")
         return JsonResponse(body, status=503)
-    body["database"] = connection.vendor
+    body["database"] = "postgresql"
     return JsonResponse(body)
 
 

@@ -90,7 +90,7 @@ def seed_demo(
     Running it again is harmless: a store that has categories, products,
     clients or orders is left alone (``flush_store`` first to start over).
     The same ``seed`` and ``now`` give the same store. ``bulk`` chooses the
-    COPY writer (PostgreSQL only); ``None`` picks it for large demos.
+    COPY writer; ``None`` picks it for large demos.
     """
     sizes = sizes or Sizes()
     if problems := sizes.problems():
@@ -98,9 +98,7 @@ def seed_demo(
     if store_has_data():
         return SeedResult(seeded=False, counts=store_counts())
     if bulk is None:
-        bulk = connection.vendor == "postgresql" and sizes.orders >= BULK_THRESHOLD
-    if bulk and connection.vendor != "postgresql":
-        raise DemoRefused("The bulk (COPY) path needs PostgreSQL.")
+        bulk = sizes.orders >= BULK_THRESHOLD
     groups = {g.name: g for g in Group.objects.filter(name__in=ROLES)}
     if missing := sorted(set(ROLES) - set(groups)):
         raise DemoRefused(f"Role groups {missing} are missing; run migrate first.")
@@ -119,10 +117,9 @@ def seed_demo(
     generated = None if password else secrets.token_urlsafe(12)
     with transaction.atomic():
         # Two runs at once (two `make run`s) must not both seed: take a lock,
-        # then look again. SQLite's IMMEDIATE transactions already serialize.
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
+        # then look again.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
         if store_has_data():
             return SeedResult(seeded=False, counts=store_counts())
         users, logins = _logins(groups, password or generated)
@@ -226,18 +223,12 @@ def flush_store() -> dict[str, int]:
         Employee,
     ]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            tables = ", ".join(
-                connection.ops.quote_name(m._meta.db_table) for m in models
-            )
-            with connection.cursor() as cursor:
-                # TRUNCATE refuses tables with key checks still queued in this
-                # transaction: run those first.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"TRUNCATE {tables}")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        else:
-            for model in models:
-                model.objects.all().delete()
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            # TRUNCATE refuses tables with key checks still queued in this
+            # transaction: run those first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {tables}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         _demo_accounts().delete()
     return before

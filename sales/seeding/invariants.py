@@ -1,8 +1,8 @@
 """The store's bookkeeping rules, checked over the whole database in a few queries.
 
 Used by the tests, by ``seed_demo --check`` and by the seeding benchmark. Each
-check is one SQL statement that lists offending rows, in SQL that PostgreSQL
-and SQLite both run, so a check of a hundred thousand orders stays quick.
+check is one SQL statement that lists offending rows, so a check of a hundred
+thousand orders stays quick.
 """
 
 from django.db import connection

@@ -61,7 +61,7 @@ def cents_to_decimal(cents: int) -> Decimal:
 
 @dataclass(frozen=True)
 class Sizes:
-    """How big a store to make. The defaults seed in a few seconds on SQLite."""
+    """How big a store to make. The defaults seed in a few seconds."""
 
     categories: int = 8
     products: int = 60

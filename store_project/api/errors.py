@@ -5,9 +5,8 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
-from store_project.db import is_lock_timeout
-
-from .exceptions import ApplicationError, LockTimeout
+from store_project.db.errors import is_lock_timeout
+from store_project.exceptions import ApplicationError, LockTimeout
 
 try:  # the pool is optional; its timeout means "no database right now"
     from psycopg_pool import PoolTimeout

@@ -94,48 +94,50 @@ TEMPLATES = [
 def database_config(url: str) -> dict:
     """Turn a ``DATABASE_URL`` into Django's settings, with our connection rules.
 
-    PostgreSQL gets a connect timeout (so ``/health/db`` answers within 3 s
-    when the server is unreachable), a statement timeout, and either Django's
-    built-in psycopg pool (``DB_POOL=true``, sized by ``DB_POOL_MIN_SIZE`` /
+    PostgreSQL is the store's only database. Each connection gets a connect
+    timeout (so ``/health/db`` answers within 3 s when the server is
+    unreachable), a statement timeout, and either Django's built-in psycopg
+    pool (``DB_POOL=true``, sized by ``DB_POOL_MIN_SIZE`` /
     ``DB_POOL_MAX_SIZE``) or persistent connections (``DB_CONN_MAX_AGE``).
-    SQLite takes ``BEGIN IMMEDIATE`` so two writers never deadlock on upgrade.
     """
     config = env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("DATABASE_URL must name a PostgreSQL database (postgres://...).")
     options = config.setdefault("OPTIONS", {})
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 2))
-        # Session defaults: a statement may run 30 s; a lock is waited for 5 s
-        # (DB_LOCK_TIMEOUT_MS), then the request fails fast with a 503
-        # (store_project.db.row_lock_timeout) instead of hanging.
-        statement_timeout = env.int("DB_STATEMENT_TIMEOUT_MS", 30_000)
-        lock_timeout = env.int("DB_LOCK_TIMEOUT_MS", 5000)
-        options.setdefault(
-            "options",
-            f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}",
-        )
-        # Server-side parameters, and statements run 5 times on a connection
-        # become prepared statements: PostgreSQL stops re-planning them (the
-        # token lookup's plan cost more than running it). Turn off with
-        # DB_PREPARED_STATEMENTS=false behind a transaction-mode pooler
-        # (PgBouncer, RDS Proxy), which cannot keep them.
-        if env.bool("DB_PREPARED_STATEMENTS", default=True):
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 5)
-        if env.bool("DB_POOL", default=False):
-            options["pool"] = {
-                "min_size": env.int("DB_POOL_MIN_SIZE", 2),
-                "max_size": env.int("DB_POOL_MAX_SIZE", 10),
-                "timeout": env.float("DB_POOL_TIMEOUT", 2.0),
-            }
-            config["CONN_MAX_AGE"] = 0
-        else:
-            config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", 60)
-            config["CONN_HEALTH_CHECKS"] = True
-    elif config["ENGINE"] == "django.db.backends.sqlite3":
-        options.setdefault("transaction_mode", "IMMEDIATE")
-        options.setdefault("timeout", 20)
+    options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 2))
+    # Session defaults: a statement may run 30 s; a lock is waited for 5 s
+    # (DB_LOCK_TIMEOUT_MS), then the request fails fast with a 503
+    # (store_project.db.errors.row_lock_timeout) instead of hanging.
+    statement_timeout = env.int("DB_STATEMENT_TIMEOUT_MS", 30_000)
+    lock_timeout = env.int("DB_LOCK_TIMEOUT_MS", 5000)
+    options.setdefault(
+        "options",
+        f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}",
+    )
+    # Server-side parameters, and statements run 5 times on a connection
+    # become prepared statements: PostgreSQL stops re-planning them (the
+    # token lookup's plan cost more than running it). Turn off with
+    # DB_PREPARED_STATEMENTS=false behind a transaction-mode pooler
+    # (PgBouncer, RDS Proxy), which cannot keep them.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
+    if env.bool("DB_POOL", default=False):
+        options["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", 10),
+            "timeout": env.float("DB_POOL_TIMEOUT", 2.0),
+        }
+        config["CONN_MAX_AGE"] = 0
+    else:
+        config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
     return config
 
+
+# Where ``make run`` (and tests with no server to reach) keep the embedded
+# PostgreSQL server's data; see store_project.db.embedded.
+EMBEDDED_POSTGRES_DIR = BASE_DIR / ".pgdata"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -290,6 +292,8 @@ def logging_config(fmt: str, level: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "INFO"},
+            # It narrates every start and stop of the embedded server.
+            "embedded_postgres": {"level": "WARNING"},
         },
     }
 

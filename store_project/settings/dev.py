@@ -1,4 +1,7 @@
-"""Local development: DEBUG on, SQLite unless DATABASE_URL says otherwise."""
+"""Local development: DEBUG on; the embedded PostgreSQL server unless
+DATABASE_URL names another one."""
+
+from store_project.db import embedded
 
 from .base import *
 
@@ -7,7 +10,7 @@ SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 DATABASES = {
     "default": database_config(
-        env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        env("DATABASE_URL", default="") or embedded.database_url(EMBEDDED_POSTGRES_DIR)
     )
 }
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)

@@ -1,5 +1,5 @@
 """Staging: production-shaped; the API docs stay public."""
 
-from .production import *
+from .deployed import *
 
 DOCS_ENABLED = True

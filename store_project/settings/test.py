@@ -1,12 +1,14 @@
-"""Test settings: PostgreSQL when one is reachable, otherwise SQLite.
+"""Test settings: the first PostgreSQL server there is.
 
 ``DATABASE_URL`` wins; else the local server at 127.0.0.1:5432 (user
-``postgres``) is tried; else SQLite, and tests marked ``postgres`` are skipped.
+``postgres``) when it answers; else the embedded server ``make run`` uses.
 """
 
 import os
 
 import psycopg
+
+from store_project.db import embedded
 
 from .base import *
 
@@ -34,14 +36,16 @@ def _reachable(url: str) -> bool:
 
 _url = env("DATABASE_URL", default="")
 if not _url:
-    _url = LOCAL_POSTGRES_URL if _reachable(LOCAL_POSTGRES_URL) else "sqlite://:memory:"
+    if _reachable(LOCAL_POSTGRES_URL):
+        _url = LOCAL_POSTGRES_URL
+    else:
+        _url = embedded.database_url(EMBEDDED_POSTGRES_DIR)
 DATABASES = {"default": database_config(_url)}
 DATABASES["default"].pop("CONN_HEALTH_CHECKS", None)
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # One test database per run, so that runs side by side on one server (two
 # developers' terminals, a benchmark) cannot drop each other's database.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["TEST"] = {"NAME": f"test_store_{os.getpid()}"}
+DATABASES["default"]["TEST"] = {"NAME": f"test_store_{os.getpid()}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {

@@ -11,7 +11,7 @@ from staff.models import Employee
 from tests.conftest import client_for, ensure_roles
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def _both(user):

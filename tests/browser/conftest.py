@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's ``/usr/bin/chromium``) driven by Playwright.
 
 The tests skip, naming what is missing, when Chromium or Playwright is not
-installed, except in CI (``REQUIRE_POSTGRES=1``), where that is a failure.
+installed, except in CI (``REQUIRE_BROWSER=1``), where that is a failure.
 """
 
 import os
@@ -26,8 +26,8 @@ TIMEOUT_MS = 15_000
 
 
 def _unavailable(reason: str):
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"{reason}; CI (REQUIRE_POSTGRES=1) must run the browser tests.")
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; CI (REQUIRE_BROWSER=1) must run the browser tests.")
     pytest.skip(reason)
 
 

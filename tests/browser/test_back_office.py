@@ -12,7 +12,7 @@ import pytest
 try:
     from playwright.sync_api import Page, expect
 except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
+    if os.environ.get("REQUIRE_BROWSER") == "1":
         raise
     pytest.skip(
         "playwright is not installed (pip install -r requirements-dev.txt)",
@@ -27,7 +27,7 @@ from tests.browser.conftest import screenshot
 from tests.conftest import ensure_roles
 from tests.factories import OrderFactory, ProductFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-9"  # UserFactory's
 

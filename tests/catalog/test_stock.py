@@ -154,7 +154,6 @@ def test_stock_movements_are_read_only_and_filterable(manager_api):
     assert_error(manager_api.get("/api/v1/stock-movements/", {"reason": "theft"}), 400)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_adjustments_never_lose_an_update_or_go_negative(as_role):
     product = ProductFactory(stock=10)
@@ -189,7 +188,7 @@ def test_concurrent_adjustments_never_lose_an_update_or_go_negative(as_role):
 
 def test_a_stock_change_is_stamped_like_any_other_write(manager_api):
     # The stock SQL is written by hand; its time must be stored as the ORM
-    # stores times, or lookups on it miss (SQLite compares them as text).
+    # stores times, or exact lookups on it miss.
     product = ProductFactory(stock=5)
     manager_api.post(adjust_url(product), {"quantity": 1, "reason": "restock"})
     product.refresh_from_db()

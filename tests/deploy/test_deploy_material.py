@@ -95,8 +95,10 @@ def test_build_context_has_the_runtime_files_and_no_secret_or_clutter():
     ):
         assert needed in context
     for path in context:
-        assert not path.startswith((".git/", ".venv/", "tests/", "staticfiles/"))
-        assert not path.endswith((".sqlite3", ".pyc")), path
+        assert not path.startswith(
+            (".git/", ".venv/", ".pgdata/", "tests/", "staticfiles/")
+        )
+        assert not path.endswith(".pyc"), path
         assert path.split("/")[-1] != ".env", path
 
 

@@ -32,8 +32,6 @@ from tests.helpers import free_port
 from . import material
 from .material import BIN, ECS, REPO
 
-pytestmark = pytest.mark.postgres
-
 HOST = "store.example.test"  # the rendered task definition's ALLOWED_HOSTS
 HTTPS = {"X-Forwarded-Proto": "https"}  # as the load balancer sends it
 

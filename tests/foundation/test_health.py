@@ -21,7 +21,6 @@ def test_health_db_answers_ok_when_a_query_succeeds(client):
     assert response.json()["status"] == "ok"
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_health_db_answers_503_quickly_when_the_database_is_unreachable(client):
     """A port nobody listens on: the check fails fast and says so in JSON."""

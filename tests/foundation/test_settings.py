@@ -70,17 +70,19 @@ def test_prod_settings_pass_the_deploy_checks_without_warnings():
     assert "no issues" in result.stdout
 
 
-def test_dev_settings_default_to_sqlite_in_the_project_folder():
+def test_dev_settings_default_to_the_embedded_server_in_the_project_folder():
     result = run_manage(
-        {"DJANGO_ENV": "dev"},
+        {"DJANGO_ENV": "dev", "DATABASE_URL": ""},
         "shell",
         "-c",
-        "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(settings.DEBUG, d['ENGINE'], d['NAME'])",
+        "from django.conf import settings; from django.db import connection; "
+        "d = settings.DATABASES['default']; c = connection.cursor(); "
+        "c.execute('SELECT current_database()'); "
+        "print(settings.DEBUG, d['OPTIONS']['host'], c.fetchone()[0])",
     )
 
     assert result.returncode == 0, result.stderr
-    debug, engine, name = result.stdout.strip().splitlines()[-1].split()
+    debug, host, database = result.stdout.strip().splitlines()[-1].split()
     assert debug == "True"
-    assert engine == "django.db.backends.sqlite3"
-    assert Path(name) == ROOT / "db.sqlite3"
+    assert Path(host) == ROOT / ".pgdata"
+    assert database == "store"

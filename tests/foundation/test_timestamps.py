@@ -12,7 +12,7 @@ from catalog.models import Product
 from store_project.timestamps import TIMESTAMPTZ_OID, tz_loader
 from tests.factories import ProductFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 TEXTS = [
     b"2026-11-26 13:44:03.548227+00",

@@ -29,8 +29,6 @@ import pytest
 
 from tests.helpers import free_port
 
-pytestmark = [pytest.mark.postgres]
-
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 # A well-formed session key, so Django looks it up in the database.

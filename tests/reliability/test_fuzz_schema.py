@@ -43,8 +43,6 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.postgres]
-
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
 STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "50"))
 STATEFUL_STEPS = 6

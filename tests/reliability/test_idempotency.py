@@ -149,7 +149,6 @@ def test_keys_expire_after_24_hours(manager_api):
     assert Order.objects.count() == 2
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_do_the_work_once(as_role):
     api = as_role("clerk")
@@ -164,7 +163,6 @@ def test_concurrent_retries_with_one_key_do_the_work_once(as_role):
     assert Order.objects.count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirmation_retries_take_stock_once(as_role):
     api = as_role("clerk")

@@ -9,7 +9,7 @@ from catalog.models import Product, StockMovement
 from tests.factories import OrderFactory, ProductFactory
 from tests.helpers import assert_error, other_session
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.helpers import (
     wait_for_a_lock_wait,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def confirm(api, order):

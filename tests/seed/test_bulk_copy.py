@@ -19,7 +19,6 @@ from .snapshot import store_snapshot
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.postgres,
     pytest.mark.usefixtures("roles"),
 ]
 

@@ -12,7 +12,7 @@ from sales.seeding.clock import simulated_clock
 from tests.conftest import ensure_roles
 from tests.helpers import run_concurrently
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZES = Sizes(categories=3, products=8, clients=6, employees=3, orders=15)
 

@@ -6,7 +6,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.db.models import Sum
 from django.test import override_settings
 
@@ -357,16 +356,6 @@ def test_prod_can_be_forced():
 def test_impossible_sizes_are_refused(options):
     with pytest.raises(CommandError):
         seed(seed=54, **options)
-
-    assert not Category.objects.exists()
-
-
-def test_bulk_is_refused_without_postgresql(monkeypatch):
-    # Pretend, so that the refusal is tested wherever the suite runs.
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-
-    with pytest.raises(CommandError, match="needs PostgreSQL"):
-        seed(seed=55, bulk=True)
 
     assert not Category.objects.exists()
 

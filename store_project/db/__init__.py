@@ -1,0 +1,10 @@
+"""Small database helpers the apps share, one job per module.
+
+- ``errors``: database refusals (unique violations, lock waits, protected
+  rows) turned into the domain's errors;
+- ``counts``: exact whole-table row counts read from a trigger-kept counter;
+- ``embedded``: the embedded PostgreSQL server for local runs and tests.
+
+Import from the modules themselves: this package is imported by settings
+(``embedded``) before the apps are loaded.
+"""

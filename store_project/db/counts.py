@@ -1,0 +1,65 @@
+"""Exact whole-table row counts, kept by the database.
+
+``SELECT COUNT(*)`` reads the whole table: on every page of a list (DRF's
+pagination, the admin's changelist) it cost more than the rest of the
+request, and grows with the years of orders. Counted tables instead keep
+their exact count in ``RowCount``, maintained by statement-level triggers in
+the same transaction as the rows, so it is as exact (and as MVCC-consistent)
+as ``COUNT(*)``; a whole-table ``count()`` then sums a few small rows. The
+triggers are created by migrations (``store_project`` 0002 for the function,
+one per counted table), whose SQL stays as written there.
+"""
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import Join
+
+from store_project.models import RowCount
+
+
+class CountedQuerySet(QuerySet):
+    """A queryset whose whole-table ``count()`` reads the trigger-kept counter.
+
+    For models whose table a migration counts. Only a count of every row
+    (ordering, ``select_related`` and joins along foreign keys aside) can use
+    the counter; anything narrower counts as usual.
+    """
+
+    def count(self) -> int:
+        if self._result_cache is not None or not self._counts_every_row():
+            return super().count()
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(SUM(rows), 0)::bigint "
+                f"FROM {RowCount._meta.db_table} WHERE table_name = %s",
+                [self.model._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    def _counts_every_row(self) -> bool:
+        query = self.query
+        return not (
+            query.where
+            or query.is_sliced
+            or query.distinct
+            or query.combinator
+            or query.group_by is not None
+            or query.extra
+            or query.extra_tables
+            or any(a.contains_aggregate for a in query.annotations.values())
+            or not all(_keeps_every_row(j) for j in query.alias_map.values())
+        )
+
+
+def _keeps_every_row(join) -> bool:
+    """Whether a join neither drops nor repeats rows (``values_list`` of a
+    related name adds one): along a foreign key each row meets at most one
+    row, and an outer join or a non-null key drops none."""
+    if not isinstance(join, Join):
+        return True  # the queryset's own table
+    return (
+        join.filtered_relation is None
+        and getattr(join.join_field, "many_to_one", False)
+        and (join.join_type == LOUTER or not join.nullable)
+    )
