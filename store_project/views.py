@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import APIException
@@ -119,19 +119,55 @@ def docs_gate(view):
     return wrapped
 
 
+# The docs pages may load only from the store. Swagger UI and ReDoc are served
+# from its static files; this also stops what they would fetch on their own,
+# such as the Redocly logo in ReDoc's sidebar, which no ReDoc setting removes.
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",  # both UIs set inline styles
+        "worker-src 'self' blob:",  # ReDoc's search runs in a blob worker
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def docs_content_security_policy(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        return response
+
+    return wrapped
+
+
 class SchemaView(SpectacularAPIView):
     authentication_classes = []
     permission_classes = []
 
 
 schema_view = docs_gate(SchemaView.as_view())
+# The split view serves Swagger UI's start-up script from its own URL, so the
+# policy needs no inline scripts.
 swagger_view = docs_gate(
-    SpectacularSwaggerView.as_view(
-        url_name="schema", authentication_classes=[], permission_classes=[]
+    docs_content_security_policy(
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", authentication_classes=[], permission_classes=[]
+        )
     )
 )
+# The project's template drops the Google Fonts links of drf-spectacular's.
 redoc_view = docs_gate(
-    SpectacularRedocView.as_view(
-        url_name="schema", authentication_classes=[], permission_classes=[]
+    docs_content_security_policy(
+        SpectacularRedocView.as_view(
+            url_name="schema",
+            template_name="docs/redoc.html",
+            authentication_classes=[],
+            permission_classes=[],
+        )
     )
 )

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files of the store (see SPECTACULAR_SETTINGS).
+    "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "store_project",
     "catalog",
@@ -236,6 +238,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": APP_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The docs' scripts come from the store's own static files, at the version
+    # pinned in requirements.txt: /docs works on a shop network with no
+    # internet, and no third-party script runs beside the staff session.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The browsable API accepts forms too; the documented contract is JSON.
     "PARSER_WHITELIST": ["store_project.api.parsers.StrictJSONParser"],
     "COMPONENT_SPLIT_REQUEST": True,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import override_settings
@@ -19,6 +21,16 @@ def assert_error_shape(response, status, error_type):
 @pytest.mark.parametrize("path", DOC_PATHS)
 def test_docs_are_public_in_dev_and_staging(client, path):
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_load_only_from_the_store(client, path):
+    """Swagger UI and ReDoc are the store's static files, not a CDN's."""
+    response = client.get(path)
+    urls = re.findall(r'(?:src|href)="([^"]*)"', response.content.decode())
+    assert urls
+    assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
+    assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("path", DOC_PATHS)
