@@ -44,3 +44,22 @@ def test_the_store_runs_with_the_production_task_definitions_environment():
     # Only the deploy's placeholders and the bench user's throttle change.
     assert changed == ["ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "THROTTLE_USER"]
     assert not any("${" in value for value in env.values())
+
+
+def test_a_profile_sample_goes_to_the_narrowest_part_it_is_in():
+    from bench.spy import classify, fold
+
+    dispatch = "APIView.dispatch (rest_framework/views.py)"
+    auth = "APIView.perform_authentication (rest_framework/views.py)"
+    connect = "BaseDatabaseWrapper.connect (django/db/backends/base/base.py)"
+    execute = "Cursor.execute (psycopg/cursor.py)"
+    mixin = "MiddlewareMixin.__call__ (django/utils/deprecation.py)"
+    session = "SessionMiddleware.process_request (django/contrib/sessions/m.py)"
+
+    assert classify([mixin, dispatch, auth, execute]).startswith("authentication")
+    assert classify([mixin, dispatch, auth, connect]).startswith("database connection")
+    assert classify([mixin, dispatch]).startswith("the view")
+    assert classify([mixin, session]) == "middleware"
+    parts = fold([f"{mixin};{dispatch};{auth};{execute} 3", f"{mixin};{session} 2"])
+    assert parts["authentication (token, user, permissions)"]["driver"] == 3
+    assert parts["middleware by class"] == {"SessionMiddleware": 2}
