@@ -12,12 +12,11 @@ from . import services
 from .filters import ProductFilter, StockMovementFilter
 from .models import Category, Product, StockMovement
 from .serializers import (
-    PRODUCT_COLUMNS,
+    PRODUCT,
     CategorySerializer,
     ProductSerializer,
     StockAdjustmentSerializer,
     StockMovementSerializer,
-    product_rows,
 )
 
 
@@ -56,10 +55,7 @@ class ProductViewSet(ServiceModelViewSet):
     ordering_fields = ["name", "unit_price", "stock", "created_at"]
     action_permissions = {"adjust_stock": ["catalog.adjust_stock"]}
     conflict_actions = ("adjust_stock",)
-    row_columns = PRODUCT_COLUMNS
-
-    def represent_rows(self, rows):
-        return product_rows(rows)
+    representation = PRODUCT
 
     def get_queryset(self):
         return Product.objects.select_related("category")

@@ -13,7 +13,7 @@ from . import services
 from .filters import OrderFilter
 from .models import Order
 from .serializers import (
-    ORDER_COLUMNS,
+    ORDER,
     OrderSerializer,
     OrderStatusChangeSerializer,
     OrderWriteSerializer,
@@ -72,7 +72,7 @@ class OrderViewSet(ServiceModelViewSet):
         # one query of plain rows; nothing to prefetch here.
         return Order.objects.all()
 
-    row_columns = ORDER_COLUMNS
+    representation = ORDER
 
     def represent_rows(self, rows):
         return order_rows(rows)

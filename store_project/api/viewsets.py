@@ -3,6 +3,8 @@
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 
+from .representation import Representation
+
 # StandardPagination refuses a bad page_size with this code.
 page_size_errors = extend_validation_errors(
     ["invalid"], field_name="page_size", actions=["list"]
@@ -18,19 +20,20 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     through ``get_queryset()`` so annotations and related names are present.
     """
 
-    #: Hot lists read their page as plain rows of these columns, which
-    #: ``represent_rows`` writes out: no model instance per row (building them
-    #: was a third of a page's CPU). Empty: DRF's list, through the serializer.
-    row_columns: tuple[str, ...] = ()
+    #: Hot lists read their page as plain rows of the representation's
+    #: columns, which it writes out: no model instance per row (building them
+    #: was a third of a page's CPU). None: DRF's list, through the serializer.
+    representation: Representation | None = None
 
     def represent_rows(self, rows: list[tuple]) -> list[dict]:
-        raise NotImplementedError
+        return self.representation.write(rows)
 
     def list(self, request, *args, **kwargs):
-        if not self.row_columns:
+        if self.representation is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values_list(*self.row_columns))
+        columns = self.representation.columns
+        page = self.paginate_queryset(queryset.values_list(*columns))
         return self.get_paginated_response(self.represent_rows(page))
 
     def create_object(self, data: dict):

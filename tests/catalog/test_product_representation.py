@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from catalog.models import Product
-from catalog.serializers import PRODUCT_COLUMNS, ProductSerializer, product_rows
+from catalog.serializers import PRODUCT, ProductSerializer
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,5 +50,5 @@ def test_the_lists_plain_rows_give_drfs_output():
     products = Product.objects.select_related("category").order_by("pk")
 
     with timezone.override("America/Montreal"):
-        rows = product_rows(list(products.values_list(*PRODUCT_COLUMNS)))
+        rows = PRODUCT.write(products.values_list(*PRODUCT.columns))
         assert rows == [_generic(p) for p in products]

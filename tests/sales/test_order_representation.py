@@ -10,7 +10,7 @@ from rest_framework import serializers
 from sales import services
 from sales.models import Order, OrderLine
 from sales.serializers import (
-    ORDER_COLUMNS,
+    ORDER,
     OrderLineSerializer,
     OrderSerializer,
     order_rows,
@@ -113,7 +113,7 @@ def test_write_answers_equal_a_fresh_read(as_role):
 
 def test_the_lists_plain_rows_give_drfs_output():
     orders = sorted(_orders(), key=lambda order: order.pk)
-    rows = Order.objects.order_by("pk").values_list(*ORDER_COLUMNS)
+    rows = Order.objects.order_by("pk").values_list(*ORDER.columns)
 
     with timezone.override("America/Montreal"):
         assert order_rows(list(rows)) == [_generic(o) for o in orders]
