@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint install install-dev bench
+.PHONY: run stop test lint install install-dev bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST)
+
+# The embedded PostgreSQL server keeps running between commands; this stops it.
+stop: install
+	$(BIN)/python -c 'from pathlib import Path; from store_project.db import embedded; embedded.stop(Path(".pgdata"))'
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
