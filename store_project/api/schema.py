@@ -85,3 +85,17 @@ class AutoSchema(ErrorsAutoSchema):
         if is_idempotent(self.view):
             parameters = [*parameters, IDEMPOTENCY_PARAMETER]
         return parameters
+
+
+def doc_excludes() -> list[type]:
+    """Classes whose docstrings are not API documentation.
+
+    drf-spectacular describes an operation with the first docstring along
+    its view's bases short of these; ``ServiceModelViewSet``'s is written
+    for the store's developers, not for its API's readers.
+    """
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from .viewsets import ServiceModelViewSet
+
+    return [*get_lib_doc_excludes(), ServiceModelViewSet]

@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     # The docs' scripts come from the store's own static files, at the version
     # pinned in requirements.txt: /docs works on a shop network with no
     # internet, and no third-party script runs beside the staff session.
+    "GET_LIB_DOC_EXCLUDES": "store_project.api.schema.doc_excludes",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

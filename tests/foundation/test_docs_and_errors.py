@@ -66,3 +66,18 @@ def test_nul_in_query_parameters_is_a_400(client):
     assert_error_shape(
         client.get("/api/v1/anything/?search=a%00b"), 400, "client_error"
     )
+
+
+def test_no_operation_is_described_by_a_docstring_written_for_developers(client):
+    from store_project.api.viewsets import ServiceModelViewSet
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    internal = ServiceModelViewSet.__doc__.split("\n")[0]
+    descriptions = [
+        operation.get("description", "")
+        for path in schema["paths"].values()
+        for operation in path.values()
+    ]
+
+    assert descriptions
+    assert not [d for d in descriptions if internal in d]
