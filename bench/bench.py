@@ -14,12 +14,13 @@ in interleaved rounds, each store figure between two runs of its base:
 - the ledger checked after every confirmation run, and a last-units race that
   must not oversell.
 
-Ratios are the median of the store's rounds over the median of the base runs
-around them. Each run also records the CPU time of the server processes and
-of the database's PostgreSQL backends, per request. The table goes to stdout
-and ``BENCH_RESULTS`` (default: the run's workdir, beside ``results.json``
-with every run); the exit status is 1 if a target is missed. Knobs (env):
-``BENCH_DURATION`` (s per run, default 10), ``BENCH_ROUNDS`` (3),
+A figure's ratio is the median of its rounds' ratios, each round's rate over
+the mean of the two base runs around it. Each run also records the CPU time
+of the server processes and of the database's PostgreSQL backends, per
+request. The table goes to stdout and ``BENCH_RESULTS`` (default: the run's
+workdir, beside ``results.json`` with every run); the exit status is 1 if a
+target is missed. Knobs (env):
+``BENCH_DURATION`` (s per run, default 6), ``BENCH_ROUNDS`` (5),
 ``BENCH_CONNECTIONS`` (32), ``BENCH_PORT`` (18765, and the next two),
 ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432), ``BENCH_KEEP_DB=1``,
 ``BENCH_LOG=1`` (keep gunicorn's output in the workdir), ``BENCH_ONLY``
@@ -57,8 +58,10 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PGBENCH_DIRS = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin"]
 TASK_DEFINITION = ROOT / "deploy" / "ecs" / "task-definition.production.json"
 
-DURATION = int(os.environ.get("BENCH_DURATION", "10"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# Five short rounds rather than three long ones, in the same time: on a
+# shared machine a burst of someone else's work then spoils one round of five.
+DURATION = int(os.environ.get("BENCH_DURATION", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WRK_THREADS = 2
 PORT = int(os.environ.get("BENCH_PORT", "18765"))
@@ -147,23 +150,27 @@ class Row:
     def base_rate(self) -> float | None:
         return median([run.rate for run in self.base_runs()])
 
+    def round_ratios(self) -> list[float]:
+        """Each round over the mean of the two base runs around it: a run is
+        compared with the base measured just before and just after it, so a
+        machine that slows down or speeds up between rounds cancels out."""
+        if len(self.around) != len(self.runs):
+            return []  # no base measured
+        return [
+            run.rate / ((before.rate + after.rate) / 2)
+            for run, (before, after) in zip(self.runs, self.around, strict=True)
+            if before.rate + after.rate > 0
+        ]
+
     @property
     def ratio(self) -> float | None:
-        """The median of the figure's rounds over the median of their bases."""
-        if not self.runs or not self.base_rate:
-            return None
-        return self.rate / self.base_rate
+        """The median of the rounds' ratios."""
+        return median(self.round_ratios())
 
     @property
     def ratio_spread(self) -> tuple[float, float] | None:
-        """Each round over the mean of the two base runs around it."""
-        if self.ratio is None:
-            return None
-        ratios = [
-            run.rate / ((before.rate + after.rate) / 2)
-            for run, (before, after) in zip(self.runs, self.around, strict=True)
-        ]
-        return min(ratios), max(ratios)
+        ratios = self.round_ratios()
+        return (min(ratios), max(ratios)) if ratios else None
 
     def cpu(self, attr: str) -> float | None:
         values = [getattr(run, attr) for run in self.runs]

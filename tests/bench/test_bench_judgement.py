@@ -17,22 +17,24 @@ def _row(rates, bases, share=0.35):
     )
 
 
-def test_the_ratio_is_the_median_round_over_the_median_base():
-    row = _row([300.0, 390.0, 360.0], [1000.0, 400.0, 1100.0, 1050.0])
+def test_each_round_is_judged_against_the_base_runs_around_it():
+    # The machine halves its speed for the second round, base and store alike.
+    row = _row([400.0, 200.0, 380.0], [1000.0, 500.0, 500.0, 1000.0])
 
-    assert row.rate == 360.0
-    assert row.base_rate == 1025.0  # the base's fall in one run weighs nothing
-    assert row.ratio == pytest.approx(360 / 1025)
+    assert row.round_ratios() == [400 / 750, 200 / 500, 380 / 750]
+    assert row.ratio == pytest.approx(380 / 750)  # the median round
     assert row.ok is True
 
 
-def test_the_spread_is_each_round_over_the_two_bases_around_it():
+def test_the_spread_is_the_lowest_and_highest_round():
     row = _row([300.0, 390.0, 360.0], [1000.0, 1000.0, 1200.0, 800.0])
 
     low, high = row.ratio_spread
 
     assert (low, high) == (pytest.approx(300 / 1000), pytest.approx(360 / 1000))
+    assert low <= row.ratio <= high
     assert row.spread == (300.0, 390.0)
+    assert row.rate == 360.0
 
 
 def test_a_figure_under_its_share_of_the_base_fails():
