@@ -12,6 +12,7 @@ from store_project.db.errors import (
     row_lock_timeout,
     unique_violations_as_invalid_input,
 )
+from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput
 
 from .exceptions import InsufficientStock
@@ -54,9 +55,8 @@ def category_create(*, name: str) -> Category:
 def category_update(*, category: Category, name: str | None = None) -> Category:
     if name is None:  # a PATCH without a name changes nothing
         return category
-    category.name = name
     with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        category.save(update_fields=["name"])
+        model_update(instance=category, fields=("name",), data={"name": name})
     return category
 
 
@@ -108,15 +108,10 @@ def product_create(
 
 def product_update(*, product: Product, **changes) -> Product:
     """Change a product's description fields. Stock is not among them."""
-    unknown = set(changes) - set(PRODUCT_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"Not editable through product_update: {sorted(unknown)}")
     if "sku" in changes:
         changes["sku"] = changes["sku"] or None
-    for field, value in changes.items():
-        setattr(product, field, value)
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        product.save(update_fields=[*changes, "updated_at"])
+        model_update(instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes)
     return product
 
 

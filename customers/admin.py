@@ -9,8 +9,6 @@ from store_project.admin import ServiceModelAdmin
 from . import services
 from .models import Client
 
-CLIENT_FIELDS = ("name", "email", "phone", "address")
-
 
 @admin.register(Client)
 class ClientAdmin(ServiceModelAdmin):
@@ -18,7 +16,7 @@ class ClientAdmin(ServiceModelAdmin):
     search_fields = ("name", "email", "phone")
     date_hierarchy = "created_at"
     list_per_page = 50
-    fields = (*CLIENT_FIELDS, "orders", "created_at", "updated_at")
+    fields = (*services.CLIENT_EDITABLE_FIELDS, "orders", "created_at", "updated_at")
     readonly_fields = ("orders", "created_at", "updated_at")
 
     @admin.display(description="orders")
@@ -34,7 +32,9 @@ class ClientAdmin(ServiceModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in CLIENT_FIELDS}
+        data = {
+            name: form.cleaned_data[name] for name in services.CLIENT_EDITABLE_FIELDS
+        }
         if change:
             changed = {k: v for k, v in data.items() if k in form.changed_data}
             services.client_update(client=obj, **changed)

@@ -1,4 +1,5 @@
 from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
+from store_project.db.updates import model_update
 
 from .models import Client
 
@@ -8,6 +9,7 @@ _CLIENT_UNIQUE = {
         "A client with this email already exists (emails ignore case).",
     )
 }
+CLIENT_EDITABLE_FIELDS = ("name", "email", "phone", "address")
 
 
 def normalize_email(email: str) -> str:
@@ -26,10 +28,8 @@ def client_create(
 def client_update(*, client: Client, **changes) -> Client:
     if "email" in changes:
         changes["email"] = normalize_email(changes["email"])
-    for field, value in changes.items():
-        setattr(client, field, value)
     with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
-        client.save(update_fields=[*changes, "updated_at"])
+        model_update(instance=client, fields=CLIENT_EDITABLE_FIELDS, data=changes)
     return client
 
 

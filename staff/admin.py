@@ -9,8 +9,6 @@ from store_project.admin import ServiceModelAdmin
 from . import services
 from .models import Employee
 
-EMPLOYEE_FIELDS = ("name", "position", "is_active", "user")
-
 
 @admin.register(Employee)
 class EmployeeAdmin(ServiceModelAdmin):
@@ -19,10 +17,12 @@ class EmployeeAdmin(ServiceModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "position", "user__username")
     autocomplete_fields = ("user",)
-    fields = EMPLOYEE_FIELDS
+    fields = services.EMPLOYEE_EDITABLE_FIELDS
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in EMPLOYEE_FIELDS}
+        data = {
+            name: form.cleaned_data[name] for name in services.EMPLOYEE_EDITABLE_FIELDS
+        }
         if change:
             changed = {k: v for k, v in data.items() if k in form.changed_data}
             services.employee_update(employee=obj, **changed)

@@ -1,6 +1,9 @@
 from store_project.db.errors import delete_or_refuse
+from store_project.db.updates import model_update
 
 from .models import Employee
+
+EMPLOYEE_EDITABLE_FIELDS = ("name", "position", "is_active", "user")
 
 
 def employee_create(
@@ -12,9 +15,7 @@ def employee_create(
 
 
 def employee_update(*, employee: Employee, **changes) -> Employee:
-    for field, value in changes.items():
-        setattr(employee, field, value)
-    employee.save(update_fields=list(changes))
+    model_update(instance=employee, fields=EMPLOYEE_EDITABLE_FIELDS, data=changes)
     return employee
 
 

@@ -97,3 +97,28 @@ def test_category_list_costs_the_same_queries_for_any_page_size(
 
     assert len(small.json()["results"]) == 2
     assert len(large.json()["results"]) == 30
+
+
+def test_category_update_without_a_name_writes_nothing(django_assert_num_queries):
+    from catalog.services import category_update
+
+    category = CategoryFactory(name="Paper")
+
+    with django_assert_num_queries(0):
+        category_update(category=category)
+
+    assert Category.objects.get(pk=category.pk).name == "Paper"
+
+
+def test_category_update_maps_a_duplicate_name_to_the_name_field():
+    from catalog.services import category_update
+    from store_project.exceptions import InvalidInput
+
+    CategoryFactory(name="Ink")
+    category = CategoryFactory(name="Paper")
+
+    with pytest.raises(InvalidInput) as refusal:
+        category_update(category=category, name="INK")
+
+    assert (refusal.value.field, refusal.value.code) == ("name", "unique")
+    assert Category.objects.get(pk=category.pk).name == "Paper"

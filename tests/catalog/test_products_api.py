@@ -251,3 +251,30 @@ def test_deleting_a_product_on_an_order_is_refused_with_advice(manager_api):
 def test_unknown_product_is_a_json_404(manager_api):
     for path in (f"{URL}999999/", f"{URL}abc/", f"{URL}99999999999999999999999/"):
         assert_error(manager_api.get(path), 404, code="not_found")
+
+
+def test_product_update_refuses_stock_and_writes_nothing():
+    from catalog.services import product_update
+
+    product = ProductFactory(name="Ink", stock=5)
+
+    with pytest.raises(TypeError, match="stock"):
+        product_update(product=product, name="Toner", stock=0)
+
+    saved = Product.objects.get(pk=product.pk)
+    assert (saved.name, saved.stock) == ("Ink", 5)
+
+
+def test_product_update_stores_a_blank_sku_as_none_and_maps_a_duplicate():
+    from catalog.services import product_update
+    from store_project.exceptions import InvalidInput
+
+    ProductFactory(sku="TAKEN-1")
+    product = ProductFactory(sku="MINE-1")
+
+    product_update(product=product, sku="")
+    with pytest.raises(InvalidInput) as refusal:
+        product_update(product=product, sku="taken-1")
+
+    assert (refusal.value.field, refusal.value.code) == ("sku", "unique")
+    assert Product.objects.get(pk=product.pk).sku is None

@@ -112,3 +112,29 @@ def test_client_list_costs_constant_queries(manager_api, django_assert_max_num_q
         response = manager_api.get(URL, {"page_size": 40})
 
     assert len(response.json()["results"]) == 40
+
+
+def test_client_update_normalises_the_email_and_maps_a_duplicate():
+    from customers.services import client_update
+    from store_project.exceptions import InvalidInput
+
+    ClientFactory(email="taken@example.com")
+    client = ClientFactory(email="mine@example.com")
+
+    client_update(client=client, email="  New@Example.COM ")
+    with pytest.raises(InvalidInput) as refusal:
+        client_update(client=client, email="TAKEN@example.com")
+
+    assert (refusal.value.field, refusal.value.code) == ("email", "unique")
+    assert Client.objects.get(pk=client.pk).email == "new@example.com"
+
+
+def test_client_update_refuses_fields_that_are_not_editable():
+    from customers.services import client_update
+
+    client = ClientFactory(name="Ann")
+
+    with pytest.raises(TypeError, match="created_at"):
+        client_update(client=client, name="Bea", created_at=None)
+
+    assert Client.objects.get(pk=client.pk).name == "Ann"

@@ -51,3 +51,26 @@ def test_deleting_an_employee_linked_to_orders_is_refused(manager_api):
 
     assert "deactivate" in body["errors"][0]["detail"]
     assert Employee.objects.filter(pk=employee.pk).exists()
+
+
+def test_employee_update_refuses_fields_that_are_not_editable():
+    from staff.services import employee_update
+
+    employee = EmployeeFactory(name="Gus")
+
+    with pytest.raises(TypeError, match="pk"):
+        employee_update(employee=employee, name="Hal", pk=employee.pk + 1)
+
+    assert Employee.objects.get(pk=employee.pk).name == "Gus"
+
+
+def test_employee_update_links_a_login_account():
+    from staff.services import employee_update
+
+    employee = EmployeeFactory()
+    user = UserFactory()
+
+    employee_update(employee=employee, user=user, is_active=False)
+
+    saved = Employee.objects.get(pk=employee.pk)
+    assert (saved.user, saved.is_active) == (user, False)

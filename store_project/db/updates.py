@@ -1,0 +1,56 @@
+"""The one way an update service writes a model's fields."""
+
+from collections.abc import Collection, Mapping
+from typing import Any, NamedTuple
+
+from django.db.models import Model
+from django.utils import timezone
+
+
+class Change(NamedTuple):
+    """One field's value before and after an update (a foreign key's id)."""
+
+    before: Any
+    after: Any
+
+
+def model_update(
+    *, instance: Model, fields: Collection[str], data: Mapping[str, Any]
+) -> dict[str, Change]:
+    """Set ``data`` on ``instance``, save those fields, and answer what changed.
+
+    ``fields`` are the ones the calling service lets its callers change; any
+    other key is a programming error (``TypeError``), and nothing is set. The
+    fields given are all written, with ``updated_at`` where the model has
+    one, even those equal to the instance's values: the row may have changed
+    since the instance was read, and the caller's value is the one to keep.
+    The answer holds only the fields whose value differs from the instance's
+    as it was read, for whoever records the change. No field, no write.
+    """
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(
+            f"Not editable on {type(instance).__name__}: {sorted(unknown)}; "
+            f"editable: {sorted(fields)}"
+        )
+    if not data:
+        return {}
+    opts = instance._meta
+    changes = {}
+    for name, value in data.items():
+        field = opts.get_field(name)
+        # value_from_object reads a foreign key's id, not the related row: no
+        # query, and an id is what a record of the change keeps.
+        before = field.value_from_object(instance)
+        setattr(instance, name, value)
+        after = field.value_from_object(instance)
+        if after != before:
+            changes[name] = Change(before, after)
+    update_fields = list(data)
+    if "updated_at" not in data and any(
+        field.name == "updated_at" for field in opts.concrete_fields
+    ):
+        instance.updated_at = timezone.now()
+        update_fields.append("updated_at")
+    instance.save(update_fields=update_fields)
+    return changes
