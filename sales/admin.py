@@ -20,15 +20,6 @@ from store_project.exceptions import ApplicationError
 from . import services
 from .models import Order, OrderLine, OrderStatusChange
 
-# Each transition: its button label, past tense for messages, and permission.
-TRANSITIONS = {
-    "confirm": ("Confirm", "confirmed", "sales.confirm_order"),
-    "ship": ("Ship", "shipped", "sales.ship_order"),
-    "deliver": ("Deliver", "delivered", "sales.deliver_order"),
-    "cancel": ("Cancel", "cancelled", "sales.cancel_order"),
-}
-HEADER_FIELDS = ("client", "employee", "notes")
-
 
 class OrderLineForm(forms.ModelForm):
     quantity = forms.IntegerField(min_value=1, max_value=MAX_INT)
@@ -137,7 +128,7 @@ class OrderAdmin(ServiceModelAdmin):
         return inlines
 
     def get_fieldsets(self, request, obj=None):
-        header = (None, {"fields": HEADER_FIELDS})
+        header = (None, {"fields": services.ORDER_EDITABLE_FIELDS})
         if obj is None:
             return (header,)
         return (
@@ -159,7 +150,7 @@ class OrderAdmin(ServiceModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_draft:
-            return (*HEADER_FIELDS, *self.readonly_fields)
+            return (*services.ORDER_EDITABLE_FIELDS, *self.readonly_fields)
         return self.readonly_fields
 
     @admin.display(description="order", ordering="id")
@@ -193,17 +184,18 @@ class OrderAdmin(ServiceModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.is_draft)
 
+    # Django's admin actions name these by ``permissions=["confirm"]``.
     def has_confirm_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(TRANSITIONS["confirm"][2])
+        return self._may(request, "confirm")
 
     def has_ship_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(TRANSITIONS["ship"][2])
+        return self._may(request, "ship")
 
     def has_deliver_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(TRANSITIONS["deliver"][2])
+        return self._may(request, "deliver")
 
     def has_cancel_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(TRANSITIONS["cancel"][2])
+        return self._may(request, "cancel")
 
     def get_actions(self, request):
         # Bulk deletion would bypass the draft-only rule; delete from the page.
@@ -220,7 +212,7 @@ class OrderAdmin(ServiceModelAdmin):
         lines = self._line_specs(formsets, change)
         header = {
             name: form.cleaned_data[name]
-            for name in HEADER_FIELDS
+            for name in services.ORDER_EDITABLE_FIELDS
             if name in form.cleaned_data
         }
         if change:
@@ -275,7 +267,7 @@ class OrderAdmin(ServiceModelAdmin):
         )
 
     def _may(self, request, action: str) -> bool:
-        return getattr(self, f"has_{action}_permission")(request)
+        return request.user.has_perm(services.TRANSITIONS[action].permission)
 
     def _transition(self, request, order: Order, action: str) -> bool:
         """Apply one transition in its own transaction; report a refusal."""
@@ -284,7 +276,9 @@ class OrderAdmin(ServiceModelAdmin):
         except ApplicationError as refusal:
             self.message_refusal(request, refusal, prefix=f"Order #{order.pk}: ")
             return False
-        self.log_change(request, order, f"{TRANSITIONS[action][1].capitalize()}.")
+        self.log_change(
+            request, order, f"{services.TRANSITIONS[action].past_tense.capitalize()}."
+        )
         return True
 
     def _transition_each(self, request, queryset, action: str) -> None:
@@ -298,23 +292,35 @@ class OrderAdmin(ServiceModelAdmin):
             self.message_user(
                 request,
                 f"{len(done)} order{'s' if len(done) > 1 else ''} "
-                f"{TRANSITIONS[action][1]}: {numbers}.",
+                f"{services.TRANSITIONS[action].past_tense}: {numbers}.",
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Confirm selected orders", permissions=["confirm"])
+    @admin.action(
+        description=f"{services.TRANSITIONS['confirm'].label} selected orders",
+        permissions=["confirm"],
+    )
     def confirm_orders(self, request, queryset):
         self._transition_each(request, queryset, "confirm")
 
-    @admin.action(description="Ship selected orders", permissions=["ship"])
+    @admin.action(
+        description=f"{services.TRANSITIONS['ship'].label} selected orders",
+        permissions=["ship"],
+    )
     def ship_orders(self, request, queryset):
         self._transition_each(request, queryset, "ship")
 
-    @admin.action(description="Deliver selected orders", permissions=["deliver"])
+    @admin.action(
+        description=f"{services.TRANSITIONS['deliver'].label} selected orders",
+        permissions=["deliver"],
+    )
     def deliver_orders(self, request, queryset):
         self._transition_each(request, queryset, "deliver")
 
-    @admin.action(description="Cancel selected orders", permissions=["cancel"])
+    @admin.action(
+        description=f"{services.TRANSITIONS['cancel'].label} selected orders",
+        permissions=["cancel"],
+    )
     def cancel_orders(self, request, queryset):
         self._transition_each(request, queryset, "cancel")
 
@@ -332,7 +338,7 @@ class OrderAdmin(ServiceModelAdmin):
         """The buttons on an order's page: one transition of one order."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if action not in TRANSITIONS:
+        if action not in services.TRANSITIONS:
             raise Http404(f"No order action {action!r}.")
         if not self._may(request, action):
             raise PermissionDenied
@@ -342,7 +348,7 @@ class OrderAdmin(ServiceModelAdmin):
         if self._transition(request, order, action):
             self.message_user(
                 request,
-                f"Order #{order.pk} {TRANSITIONS[action][1]}.",
+                f"Order #{order.pk} {services.TRANSITIONS[action].past_tense}.",
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(self._change_url(order))
@@ -351,20 +357,18 @@ class OrderAdmin(ServiceModelAdmin):
         order = self.get_object(request, unquote(object_id))
         available = []
         if order is not None:
-            sources = services.TRANSITIONS
             available = [
                 {
                     "action": action,
-                    "label": label,
+                    "label": transition.label,
                     "url": reverse(
                         "admin:sales_order_transition",
                         args=[order.pk, action],
                         current_app=self.admin_site.name,
                     ),
                 }
-                for action, (label, _, _) in TRANSITIONS.items()
-                if order.status in sources[action].sources
-                and self._may(request, action)
+                for action, transition in services.TRANSITIONS.items()
+                if order.status in transition.sources and self._may(request, action)
             ]
         context = {"order_transitions": available, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)

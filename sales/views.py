@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -52,25 +51,20 @@ class OrderViewSet(ServiceModelViewSet):
     search_fields = ["notes", "client__name", "client__email"]
     ordering_fields = ["created_at", "total_amount"]
     action_permissions = {
-        "confirm": ["sales.confirm_order"],
-        "cancel": ["sales.cancel_order"],
-        "ship": ["sales.ship_order"],
-        "deliver": ["sales.deliver_order"],
+        **{name: [t.permission] for name, t in services.TRANSITIONS.items()},
         "history": ["sales.view_order"],
     }
-    conflict_actions = (
-        "update",
-        "partial_update",
-        "confirm",
-        "ship",
-        "deliver",
-        "cancel",
-    )
+    conflict_actions = ("update", "partial_update", *services.TRANSITIONS)
 
     def get_queryset(self):
         # OrderSerializer reads the lines of one order or a page of orders in
         # one query of plain rows; nothing to prefetch here.
-        return Order.objects.all()
+        orders = Order.objects.all()
+        if self.action in services.TRANSITIONS:
+            # The transition re-reads the order as it locks it; get_object()
+            # only asks whether the order is within this queryset.
+            return orders.only("pk")
+        return orders
 
     representation = ORDER
 
@@ -109,13 +103,14 @@ class OrderViewSet(ServiceModelViewSet):
         return OrderSerializer(order).data
 
     def _transition(self, name: str) -> Response:
-        # The service reads the order as it locks it: no separate read first.
+        # get_object() first, so the queryset's scope and the object
+        # permissions apply to actions as to every other route.
+        order_id = self.get_object().pk
         try:
-            order_id = Order._meta.pk.to_python(self.kwargs["pk"])
             order = services.order_transition(
                 order_id=order_id, action=name, by=self.request.user
             )
-        except (ValidationError, Order.DoesNotExist):
+        except Order.DoesNotExist:  # deleted since get_object()
             raise Http404 from None
         return Response(self._read(order))
 

@@ -412,3 +412,47 @@ def test_a_refusal_from_the_service_is_shown_on_the_form_not_as_a_500(
     )
     order.refresh_from_db()
     assert order.notes == "before"
+
+
+def test_each_transitions_admin_action_takes_its_label_and_permission_from_the_table(
+    rf,
+):
+    from django.contrib import admin
+    from django.contrib.auth.models import Permission
+
+    from sales.services import TRANSITIONS
+    from tests.factories import UserFactory
+
+    order_admin = admin.site._registry[Order]
+    for name, transition in TRANSITIONS.items():
+        app_label, codename = transition.permission.split(".")
+        user = UserFactory(is_staff=True)
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+        request = rf.get(CHANGELIST_URL)
+        request.user = user
+
+        action, _, description = order_admin.get_action(f"{name}_orders")
+
+        assert description == f"{transition.label} selected orders"
+        assert list(action.allowed_permissions) == [name]
+        allowed = {
+            n
+            for n in TRANSITIONS
+            if getattr(order_admin, f"has_{n}_permission")(request)
+        }
+        assert allowed == {name}
+
+
+def test_the_order_pages_buttons_are_labelled_from_the_table(clerk):
+    from sales.services import TRANSITIONS
+
+    order = OrderFactory(lines=[(ProductFactory(), 1)])
+
+    offered = clerk.get(change_url(order)).context["order_transitions"]
+
+    assert [t["label"] for t in offered] == [
+        TRANSITIONS["confirm"].label,
+        TRANSITIONS["cancel"].label,
+    ]

@@ -182,3 +182,40 @@ def test_a_refused_write_changes_nothing(world):
     world.draft.refresh_from_db()
     assert str(world.product.unit_price) != "0.01"
     assert world.draft.status == "draft"
+
+
+# The contract's roles for each order transition (its table, by row).
+TRANSITION_ROLES = {
+    "confirm": SALES,
+    "cancel": SALES,
+    "ship": FULFIL,
+    "deliver": FULFIL,
+}
+
+
+def test_every_order_transition_is_in_the_contracts_role_table():
+    from sales.services import TRANSITIONS
+
+    assert set(TRANSITIONS) == set(TRANSITION_ROLES)
+
+
+@pytest.mark.parametrize("name", sorted(TRANSITION_ROLES))
+def test_each_transitions_permission_is_real_and_given_to_the_contracts_roles(name):
+    from django.contrib.auth.models import Group, Permission
+
+    from sales.services import TRANSITIONS
+    from staff.roles import ROLES
+
+    ensure_roles()
+    permission = TRANSITIONS[name].permission
+    app_label, codename = permission.split(".")
+    real = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    )
+    holders = Group.objects.filter(permissions__in=real).values_list("name", flat=True)
+
+    assert real.exists(), permission
+    assert {role for role, names in ROLES.items() if permission in names} == (
+        TRANSITION_ROLES[name]
+    )
+    assert set(holders) == TRANSITION_ROLES[name]

@@ -44,8 +44,9 @@ def _orders():
         employee=EmployeeFactory(),
     )
     confirmed = OrderFactory(lines=[(dear, 1)])
-    services.order_confirm(order=confirmed)
-    services.order_cancel(order=OrderFactory(lines=[(cheap, 1)]))
+    services.order_transition(order_id=confirmed.pk, action="confirm")
+    cancelled = OrderFactory(lines=[(cheap, 1)])
+    services.order_transition(order_id=cancelled.pk, action="cancel")
     lines = OrderLine.objects.select_related("product")
     return list(Order.objects.prefetch_related(Prefetch("lines", queryset=lines)))
 

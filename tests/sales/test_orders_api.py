@@ -416,11 +416,107 @@ def test_order_actions_answer_404_for_unknown_orders(manager_api):
 
 
 def test_changed_by_is_the_user_who_acted():
-    from sales.services import order_confirm
+    from sales.services import order_transition
 
     user = UserFactory()
     order = OrderFactory(lines=[(ProductFactory(), 1)])
 
-    order_confirm(order=order, by=user)
+    order_transition(order_id=order.pk, action="confirm", by=user)
 
     assert OrderStatusChange.objects.get().changed_by == user
+
+
+def test_each_transition_is_an_api_action_with_the_transitions_permission():
+    from sales.services import TRANSITIONS
+    from sales.views import OrderViewSet
+
+    assert set(ALL_ACTIONS) == set(TRANSITIONS)
+    for name, transition in TRANSITIONS.items():
+        assert callable(getattr(OrderViewSet, name))
+        assert OrderViewSet.action_permissions[name] == [transition.permission]
+        assert name in OrderViewSet.conflict_actions
+
+
+@pytest.mark.parametrize("action", ALL_ACTIONS)
+def test_an_order_outside_the_views_queryset_is_404_to_every_action(
+    manager_api, monkeypatch, action
+):
+    from sales.views import OrderViewSet
+
+    product = ProductFactory(stock=5)
+    hidden = OrderFactory(lines=[(product, 2)])
+    scoped = OrderViewSet.get_queryset
+    monkeypatch.setattr(
+        OrderViewSet,
+        "get_queryset",
+        lambda view: scoped(view).exclude(pk=hidden.pk),
+    )
+
+    response = manager_api.post(f"{URL}{hidden.pk}/{action}/")
+
+    assert_error(response, 404)
+    hidden.refresh_from_db()
+    product.refresh_from_db()
+    assert hidden.status == "draft"
+    assert product.stock == 5
+    assert not OrderStatusChange.objects.exists()
+
+
+def test_an_action_reads_only_the_orders_key_before_the_service_locks_it(
+    manager_api,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
+    table = Order._meta.db_table
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_api.post(f"{URL}{order.pk}/confirm/")
+
+    assert response.status_code == 200
+    reads = [
+        " ".join(q["sql"].split())
+        for q in queries.captured_queries
+        if q["sql"].lstrip().startswith("SELECT")
+        and (f"FROM {table} " in q["sql"] or f'FROM "{table}" ' in q["sql"])
+    ]
+    # get_object()'s read of the key, then the service's locked read.
+    assert len(reads) == 2, reads
+    assert reads[0].startswith(f'SELECT "{table}"."id" FROM "{table}" '), reads[0]
+    assert "FOR NO KEY UPDATE" in reads[1], reads[1]
+
+
+def test_order_update_refuses_fields_callers_may_not_set_and_writes_nothing():
+    from sales.services import order_update
+
+    order = OrderFactory(lines=[(ProductFactory(), 2)], notes="kept")
+    total = order.total_amount
+
+    for field in ("total_amount", "status"):
+        with pytest.raises(TypeError, match=field):
+            order_update(order=order, notes="changed", **{field: Decimal("1.00")})
+
+    saved = Order.objects.get(pk=order.pk)
+    assert (saved.notes, saved.total_amount, saved.status) == ("kept", total, "draft")
+
+
+def test_order_update_writes_the_header_and_the_new_total_together():
+    from sales.services import LineSpec, order_update
+
+    pen = ProductFactory(unit_price=Decimal("2.50"))
+    order = OrderFactory(lines=[(pen, 1)])
+    client = ClientFactory()
+
+    updated = order_update(
+        order=order, client=client, notes="rush", lines=[LineSpec(pen, 4)]
+    )
+
+    saved = Order.objects.get(pk=order.pk)
+    assert (saved.client, saved.notes, saved.total_amount) == (
+        client,
+        "rush",
+        Decimal("10.00"),
+    )
+    assert updated.total_amount == Decimal("10.00")
+    assert saved.updated_at == updated.updated_at
