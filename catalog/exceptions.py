@@ -19,7 +19,3 @@ class InsufficientStock(ApplicationError):
                 for s in shortages
             ]
         )
-
-
-class StockLimitExceeded(ApplicationError):
-    default_code = "stock_limit_exceeded"

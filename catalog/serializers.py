@@ -74,6 +74,7 @@ class ProductSerializer(ModelSerializer):
 
 
 class StockAdjustmentSerializer(serializers.Serializer):
+    # Zero is refused by stock_adjust, on this field, for the admin as here.
     quantity = serializers.IntegerField(
         min_value=-MAX_INT,
         max_value=MAX_INT,
@@ -83,11 +84,6 @@ class StockAdjustmentSerializer(serializers.Serializer):
         choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS]
     )
     note = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
-
-    def validate_quantity(self, value: int) -> int:
-        if value == 0:
-            raise serializers.ValidationError("The quantity must not be zero.")
-        return value
 
 
 class StockMovementSerializer(ModelSerializer):

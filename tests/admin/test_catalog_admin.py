@@ -260,3 +260,23 @@ def test_the_product_autocomplete_offers_only_products_for_sale(clerk):
 
     names = [r["text"].split(" (")[0] for r in response.json()["results"]]
     assert names == ["Pen for sale"]
+
+
+def test_a_zero_adjustment_is_refused_on_the_quantity_field_keeping_the_input(
+    warehouse,
+):
+    product = ProductFactory(stock=2)
+    movements = StockMovement.objects.count()
+
+    response = warehouse.post(
+        adjust_url(product), {"quantity": "0", "reason": "damage", "note": "Count"}
+    )
+
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert form.errors == {"quantity": ["The quantity must not be zero."]}
+    assert (form["quantity"].value(), form["reason"].value()) == ("0", "damage")
+    assert form["note"].value() == "Count"
+    product.refresh_from_db()
+    assert product.stock == 2
+    assert StockMovement.objects.count() == movements

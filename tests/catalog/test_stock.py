@@ -196,3 +196,43 @@ def test_a_stock_change_is_stamped_like_any_other_write(manager_api):
 
     assert Product.objects.filter(pk=product.pk, updated_at=product.updated_at)
     assert StockMovement.objects.filter(pk=movement.pk, created_at=movement.created_at)
+
+
+def test_a_zero_adjustment_is_refused_on_the_quantity_field_and_writes_nothing(
+    manager_api,
+):
+    product = ProductFactory(stock=4)
+    movements = StockMovement.objects.count()
+
+    response = manager_api.post(
+        adjust_url(product), {"quantity": 0, "reason": "restock"}, format="json"
+    )
+
+    body = assert_error(response, 400, code="invalid", attr="quantity")
+    assert body["type"] == "validation_error"
+    assert body["errors"] == [
+        {
+            "code": "invalid",
+            "detail": "The quantity must not be zero.",
+            "attr": "quantity",
+        }
+    ]
+    product.refresh_from_db()
+    assert product.stock == 4
+    assert StockMovement.objects.count() == movements
+
+
+def test_stock_adjust_refuses_a_zero_quantity_for_every_caller():
+    from catalog.services import stock_adjust
+    from store_project.exceptions import InvalidInput
+
+    product = ProductFactory(stock=4)
+    movements = StockMovement.objects.count()
+
+    with pytest.raises(InvalidInput) as refusal:
+        stock_adjust(product=product, quantity=0, reason="restock")
+
+    assert (refusal.value.field, refusal.value.code) == ("quantity", "invalid")
+    product.refresh_from_db()
+    assert product.stock == 4
+    assert StockMovement.objects.count() == movements
