@@ -665,6 +665,14 @@ def machine_facts(env: dict, changed: list[str]) -> dict:
         capture_output=True,
         text=True,
     ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if dirty:
+        git += " with uncommitted changes (the tree as it was during the run)"
     task_env = production_environment()
     shown = ", ".join(f"{k}={v}" for k, v in task_env.items() if "${" not in v)
     return {
