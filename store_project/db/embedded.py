@@ -44,6 +44,16 @@ def stop(data_dir: Path) -> None:
     _package().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
 
 
+def binaries() -> Path:
+    """The folder of the package's PostgreSQL programs (initdb, pg_ctl, ...)."""
+    return _package().postgres_server.POSTGRES_BIN_PATH
+
+
+def ensure_system_user(name: str) -> None:
+    """Create system user ``name`` if missing, as the package does for root."""
+    _package().utils.ensure_user_exists(name)
+
+
 def _package():
     try:
         with warnings.catch_warnings():

