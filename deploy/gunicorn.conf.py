@@ -5,6 +5,18 @@ store_project.wsgi:application``. Threads (gthread) rather than async workers:
 sync Django serves faster that way; ``BalancedThreadWorker`` spreads
 connections over the workers. Size ``DB_POOL_MAX_SIZE`` to
 ``GUNICORN_THREADS``: the database pool is per worker process.
+
+Why a subclass of gthread rather than gunicorn's ``reuse_port`` (a listening
+socket per worker, new connections spread by a kernel hash): under load it
+serves no faster, and a worker's socket dies with the worker. Every
+``max_requests`` recycle resets the connections queued on the stopping
+worker's socket, and while all the workers restart together the port refuses
+connections. Here the master holds the one socket, so a new connection waits
+for a worker instead. The hash is also only even on average: a burst of
+connections often leaves one worker more connections than threads while a
+sibling has threads to spare. What ``reuse_port`` does better: with fewer
+connections than a worker has threads, nothing below holds a worker back, and
+the shared socket can hand them all to one worker.
 """
 
 import json
