@@ -118,21 +118,24 @@ class OrderViewSet(ServiceModelViewSet):
         "request": None,
         "responses": {200: OrderSerializer},
     }
+    # An action names one order: the list's filters, search and ordering do
+    # not apply to it (a stray ?status=... must not make a confirm a 404).
+    _ACTION = {"detail": True, "methods": ["post"], "filter_backends": []}
 
     @extend_schema(**_ACTION_SCHEMA, summary="Confirm a draft: takes the stock")
-    @action(detail=True, methods=["post"])
+    @action(**_ACTION)
     @idempotent
     def confirm(self, request, pk=None):
         return self._transition("confirm")
 
     @extend_schema(**_ACTION_SCHEMA, summary="Ship a confirmed order")
-    @action(detail=True, methods=["post"])
+    @action(**_ACTION)
     @idempotent
     def ship(self, request, pk=None):
         return self._transition("ship")
 
     @extend_schema(**_ACTION_SCHEMA, summary="Mark a shipped order delivered")
-    @action(detail=True, methods=["post"])
+    @action(**_ACTION)
     @idempotent
     def deliver(self, request, pk=None):
         return self._transition("deliver")
@@ -141,7 +144,7 @@ class OrderViewSet(ServiceModelViewSet):
         **_ACTION_SCHEMA,
         summary="Cancel a draft or confirmed order; a confirmed one gives stock back",
     )
-    @action(detail=True, methods=["post"])
+    @action(**_ACTION)
     @idempotent
     def cancel(self, request, pk=None):
         return self._transition("cancel")

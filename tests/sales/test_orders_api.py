@@ -520,3 +520,13 @@ def test_order_update_writes_the_header_and_the_new_total_together():
     )
     assert updated.total_amount == Decimal("10.00")
     assert saved.updated_at == updated.updated_at
+
+
+def test_the_lists_query_parameters_do_not_reach_an_action(manager_api):
+    order = OrderFactory(lines=[(ProductFactory(stock=5), 2)])
+
+    response = manager_api.post(f"{URL}{order.pk}/confirm/?status=shipped&search=zz")
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == "confirmed"
