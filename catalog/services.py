@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integrations.events import event_record
 from store_project.db.errors import (
     delete_or_refuse,
     row_lock_timeout,
@@ -106,12 +107,17 @@ def product_create(
     return product
 
 
+@transaction.atomic
 def product_update(*, product: Product, **changes) -> Product:
     """Change a product's description fields. Stock is not among them."""
     if "sku" in changes:
         changes["sku"] = changes["sku"] or None
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        model_update(instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes)
+        changed = model_update(
+            instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes
+        )
+    if "unit_price" in changed:
+        event_record(event_type="product.price_changed", instance=product)
     return product
 
 

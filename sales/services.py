@@ -12,6 +12,7 @@ from catalog.models import Product, StockMovement
 from catalog.selectors import stock_moved_for_order
 from catalog.services import stock_apply
 from customers.models import Client
+from integrations.events import event_record
 from staff.models import Employee
 from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
 from store_project.db.updates import model_update
@@ -236,6 +237,7 @@ class Transition:
     label: str  # the button: "Confirm"
     past_tense: str  # the messages: "Order #7 confirmed."
     effect: Callable[[Order, Lines, AbstractBaseUser | None], None] | None = None
+    event: str | None = None  # recorded for the webhooks, in the same transaction
 
 
 S = OrderStatus
@@ -247,6 +249,7 @@ TRANSITIONS: dict[str, Transition] = {
         permission="sales.confirm_order",
         label="Confirm",
         past_tense="confirmed",
+        event="order.confirmed",
         effect=_take_stock,
     ),
     "ship": Transition(
@@ -256,6 +259,7 @@ TRANSITIONS: dict[str, Transition] = {
         permission="sales.ship_order",
         label="Ship",
         past_tense="shipped",
+        event="order.shipped",
     ),
     "deliver": Transition(
         sources=frozenset({S.SHIPPED}),
@@ -264,6 +268,7 @@ TRANSITIONS: dict[str, Transition] = {
         permission="sales.deliver_order",
         label="Deliver",
         past_tense="delivered",
+        event="order.delivered",
     ),
     "cancel": Transition(
         sources=frozenset({S.DRAFT, S.CONFIRMED}),
@@ -272,6 +277,7 @@ TRANSITIONS: dict[str, Transition] = {
         permission="sales.cancel_order",
         label="Cancel",
         past_tense="cancelled",
+        event="order.cancelled",
         effect=_give_stock_back,
     ),
 }
@@ -306,4 +312,6 @@ def order_transition(
     # are rolled back with it.
     if transition.effect is not None:
         transition.effect(order, lines, by)
+    if transition.event is not None:
+        event_record(event_type=transition.event, instance=order)
     return order

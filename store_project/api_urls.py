@@ -4,6 +4,7 @@ from django.urls import path
 
 from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
 from customers.views import ClientViewSet
+from integrations.views import WebhookViewSet
 from sales.views import OrderViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
@@ -15,6 +16,7 @@ router.register("stock-movements", StockMovementViewSet, basename="stockmovement
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "customers",
     "staff",
     "sales",
+    "integrations",
     "reports",
 ]
 
@@ -169,6 +170,16 @@ STORAGES = {
 
 STORE_CURRENCY = env("STORE_CURRENCY", default="CAD")
 
+# Webhooks (integrations): private, loopback and link-local URLs are refused
+# unless allowed (dev and test settings allow them); the worker's knobs.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=10)
+WEBHOOK_POLL_SECONDS = env.float("WEBHOOK_POLL_SECONDS", default=1.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
+
 # --- API --------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -263,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     | {
         "OrderStatusEnum": "sales.models.OrderStatus.choices",
         "StockMovementReasonEnum": "catalog.models.MovementReason.choices",
+        "WebhookEventEnum": "integrations.models.EventType.choices",
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -14,3 +14,4 @@ DATABASES = {
     )
 }
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)

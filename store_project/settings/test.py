@@ -54,3 +54,4 @@ STORAGES["staticfiles"] = {
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"login": "1000/min", "user": None}
 LOGGING = logging_config("text", "WARNING")
 DOCS_ENABLED = True
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)

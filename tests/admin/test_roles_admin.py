@@ -19,6 +19,8 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "webhook": READ_WRITE,
+        "delivery": VIEW,
     },
     "clerk": {
         "category": VIEW,
