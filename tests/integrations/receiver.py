@@ -1,5 +1,6 @@
 """A real HTTP receiver for webhooks: a threaded http.server on 127.0.0.1."""
 
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -53,6 +54,11 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
+            def handle(self):
+                # The worker may close a kept-alive connection at any time.
+                with contextlib.suppress(OSError):
+                    super().handle()
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
