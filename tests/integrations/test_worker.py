@@ -275,3 +275,21 @@ def test_the_body_is_the_same_bytes_on_every_attempt(receiver):
     assert first.body == second.body
     assert json.loads(first.body)["data"]["status"] == "confirmed"
     assert first.signature_valid(SECRET) and second.signature_valid(SECRET)
+
+
+def test_redelivery_sends_a_delivered_event_again(receiver, manager_api):
+    webhook = make_webhook(receiver.url)
+    confirmed_order()
+    deliver()
+    delivery = webhook.deliveries.get()
+
+    response = manager_api.post(
+        f"/api/v1/webhooks/{webhook.pk}/deliveries/{delivery.pk}/redeliver/"
+    )
+    assert response.status_code == 202
+    deliver()
+
+    first, second = receiver.received
+    assert first.body == second.body
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
