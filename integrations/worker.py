@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import orjson
@@ -233,8 +234,13 @@ class Worker:
         timeout, well within a container's stop grace period.
         """
         idle = float(_setting("WEBHOOK_POLL_SECONDS", 1.0))
+        heartbeat = _setting("WEBHOOK_HEARTBEAT_FILE", "")
         total = 0
         while not stop.is_set():
+            if heartbeat:
+                # The container's health check reads its age
+                # (deploy/worker_healthcheck.py): the loop is turning.
+                Path(heartbeat).touch()
             close_old_connections()
             try:
                 done = self.deliver_batch()

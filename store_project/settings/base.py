@@ -179,6 +179,8 @@ WEBHOOK_POLL_SECONDS = env.float("WEBHOOK_POLL_SECONDS", default=1.0)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
+# A file the worker touches on every turn of its loop, for a health check.
+WEBHOOK_HEARTBEAT_FILE = env("WEBHOOK_HEARTBEAT_FILE", default="")
 
 # --- API --------------------------------------------------------------------
 

@@ -288,8 +288,13 @@ REQUIRED_SECRETS = {"DATABASE_URL", "SECRET_KEY"}
 AWSLOGS_OPTIONS = {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"}
 
 
+# Each container the workflow deploys, and its task definition templates.
+TASK_TEMPLATES = {"store": "task-definition", "worker": "worker-task-definition"}
+
+
 def rendered_task_definition(environment: str, container: str) -> dict:
-    template = (ECS / f"task-definition.{environment}.json").read_text()
+    name = TASK_TEMPLATES[container]
+    template = (ECS / f"{name}.{environment}.json").read_text()
     return render_module().render(
         template, SAMPLE_VALUES, container=container, image=SAMPLE_IMAGE
     )
@@ -474,7 +479,13 @@ def pipeline_problems(deploy: dict, callee: dict) -> list[str]:
         for word in words
         if word.startswith("deploy/ecs/")
     ]
-    order = ["run-migrations.sh", "deploy-service.sh", "smoke-test.sh"]
+    # The migrations, the app's service, the webhook worker's, the smoke test.
+    order = [
+        "run-migrations.sh",
+        "deploy-service.sh",
+        "deploy-service.sh",
+        "smoke-test.sh",
+    ]
     found = [s.rsplit("/", 1)[-1] for s in scripts if s.endswith(".sh")]
     if found != order:
         problems.append(f"callee steps out of order: {found}, expected {order}")

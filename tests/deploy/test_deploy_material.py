@@ -22,7 +22,8 @@ def test_the_material_is_there():
     assert {"ci.yml", "deploy.yml"} <= names
     assert SHELL_SCRIPTS
     for environment in ENVIRONMENTS:
-        assert (ECS / f"task-definition.{environment}.json").is_file()
+        for template in material.TASK_TEMPLATES.values():
+            assert (ECS / f"{template}.{environment}.json").is_file()
 
 
 # --- hadolint ---------------------------------------------------------------
@@ -278,16 +279,26 @@ def test_pipeline_rules_catch_a_broken_workflow(workflow_name, break_it, problem
 # --- ECS task definitions: botocore's RegisterTaskDefinition shape ------------
 
 
-def workflow_container() -> str:
-    (name,) = material.rendered_container_names(
+def workflow_containers() -> set[str]:
+    return material.rendered_container_names(
         material.workflow("deploy-environment.yml")
     )
-    return name
 
 
+def workflow_container() -> str:
+    """The app's container (the one behind the load balancer)."""
+    assert "store" in workflow_containers()
+    return "store"
+
+
+def test_the_workflow_renders_every_task_definition_template():
+    assert workflow_containers() == set(material.TASK_TEMPLATES)
+
+
+@pytest.mark.parametrize("container", sorted(material.TASK_TEMPLATES))
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_task_definition_matches_register_task_definition(environment):
-    task = material.rendered_task_definition(environment, workflow_container())
+def test_task_definition_matches_register_task_definition(environment, container):
+    task = material.rendered_task_definition(environment, container)
     assert material.shape_errors("RegisterTaskDefinition", task) == ""
 
 
@@ -355,10 +366,31 @@ def test_render_script_runs_as_the_workflow_runs_it(tmp_path):
 # --- ECS task definitions: the rules botocore does not check ------------------
 
 
+@pytest.mark.parametrize("container", sorted(material.TASK_TEMPLATES))
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_task_definition_follows_the_ecs_rules(environment):
-    task = material.rendered_task_definition(environment, workflow_container())
-    assert material.task_definition_problems(task, workflow_container()) == []
+def test_task_definition_follows_the_ecs_rules(environment, container):
+    task = material.rendered_task_definition(environment, container)
+    assert material.task_definition_problems(task, container) == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_worker_runs_the_webhook_worker_with_the_apps_secrets(environment):
+    app = material.rendered_task_definition(environment, "store")
+    worker = material.rendered_task_definition(environment, "worker")
+    (app_container,) = app["containerDefinitions"]
+    (container,) = worker["containerDefinitions"]
+    assert container["command"] == ["python", "manage.py", "deliver_webhooks"]
+    assert "portMappings" not in container  # nothing to balance
+    assert container["secrets"] == app_container["secrets"]
+    assert container["healthCheck"]["command"][-1] == "deploy/worker_healthcheck.py"
+    plain = {e["name"]: e["value"] for e in container["environment"]}
+    app_plain = {e["name"]: e["value"] for e in app_container["environment"]}
+    assert plain["DJANGO_ENV"] == app_plain["DJANGO_ENV"]
+    assert plain["ALLOWED_HOSTS"] == app_plain["ALLOWED_HOSTS"]
+    assert plain["WEBHOOK_HEARTBEAT_FILE"].startswith("/tmp/")
+    assert "WEBHOOK_ALLOW_PRIVATE_URLS" not in plain
+    assert container["stopTimeout"] > 10  # the send timeout
+    assert worker["family"] == f"{app['family']}-worker"
 
 
 def _move_secret_to_environment(task):

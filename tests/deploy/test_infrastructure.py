@@ -170,8 +170,15 @@ def service_problems(template) -> list[str]:
         if rule.get("GroupId") == {"Ref": "DatabaseSecurityGroup"}
     ]
     sources = [rule.get("SourceSecurityGroupId") for rule in into_database]
-    if sources != [{"Ref": "ServiceSecurityGroup"}]:
-        problems.append(f"database reachable from {sources}, not the service only")
+    allowed = [{"Ref": "ServiceSecurityGroup"}, {"Ref": "WorkerSecurityGroup"}]
+    if sorted(map(str, sources)) != sorted(map(str, allowed)):
+        problems.append(
+            f"database reachable from {sources}, not the service and the worker only"
+        )
+    services = resources_of_type(template, "AWS::ECS::Service")
+    balanced = [name for name, svc in services.items() if svc.get("LoadBalancers")]
+    if len(services) - len(balanced) != 1:
+        problems.append("no webhook worker service (one without a load balancer)")
     return problems
 
 
@@ -203,8 +210,9 @@ def test_service_template_follows_the_rules():
             lambda t: t["Resources"]["DatabaseFromService"]["Properties"].update(
                 SourceSecurityGroupId={"Ref": "LoadBalancerSecurityGroup"}
             ),
-            "service only",
+            "worker only",
         ),
+        (lambda t: t["Resources"].pop("WorkerService"), "no webhook worker"),
     ],
 )
 def test_template_rules_catch_a_broken_template(break_it, problem):
@@ -267,8 +275,9 @@ def names_the_pipeline_reads() -> set[str]:
                     break
     render = material.render_module()
     for environment in material.ENVIRONMENTS:
-        text = (ECS / f"task-definition.{environment}.json").read_text()
-        names.update(render.PLACEHOLDER.findall(text))
+        for template in material.TASK_TEMPLATES.values():
+            text = (ECS / f"{template}.{environment}.json").read_text()
+            names.update(render.PLACEHOLDER.findall(text))
     names.discard("Region")  # the workflow passes it with --set
     return names
 
@@ -280,7 +289,13 @@ def output_problems(template) -> list[str]:
 
 def test_the_pipeline_reads_names_the_stack_outputs():
     names = names_the_pipeline_reads()
-    assert {"ClusterName", "ServiceName", "ServiceUrl", "DatabaseUrlSecretArn"} <= names
+    assert {
+        "ClusterName",
+        "ServiceName",
+        "ServiceUrl",
+        "DatabaseUrlSecretArn",
+        "WorkerServiceName",
+    } <= names
     assert output_problems(load_template(AWS / "service.yaml")) == []
 
 
@@ -297,10 +312,27 @@ def test_output_check_catches_a_missing_output():
 def test_stack_task_definition_matches_the_pipeline_templates():
     """The first revision (CloudFormation) and the next ones agree."""
     template = load_template(AWS / "service.yaml")
-    (stack_task,) = resources_of_type(template, "AWS::ECS::TaskDefinition").values()
+    tasks = resources_of_type(template, "AWS::ECS::TaskDefinition")
+    stack_task = tasks["TaskDefinition"]
     (stack_container,) = stack_task["ContainerDefinitions"]
-    (service,) = resources_of_type(template, "AWS::ECS::Service").values()
+    service = resources_of_type(template, "AWS::ECS::Service")["Service"]
     (balanced,) = service["LoadBalancers"]
+    worker_task = tasks["WorkerTaskDefinition"]
+    (worker_container,) = worker_task["ContainerDefinitions"]
+    for environment in material.ENVIRONMENTS:
+        task = material.rendered_task_definition(environment, "worker")
+        (container,) = task["containerDefinitions"]
+        assert worker_container["Name"] == container["name"] == "worker"
+        assert worker_container["Command"] == container["command"]
+        assert worker_container["User"] == container["user"]
+        assert {s["Name"] for s in worker_container["Secrets"]} == {
+            s["name"] for s in container["secrets"]
+        }
+        assert {e["Name"] for e in worker_container["Environment"]} <= {
+            e["name"] for e in container["environment"]
+        }
+        assert worker_task["Family"] == {"Fn::Sub": "store-${Environment}-worker"}
+        assert task["family"] == f"store-{environment}-worker"
     for environment in material.ENVIRONMENTS:
         task = material.rendered_task_definition(environment, "store")
         (container,) = task["containerDefinitions"]
@@ -415,7 +447,7 @@ def test_every_trivy_waiver_is_justified_next_to_it():
             text = path.read_text()
             waivers += text.count("trivy:ignore:")
             assert unjustified_waivers(text) == [], path
-    assert waivers == 3  # the three of deploy/README.md; update both together
+    assert waivers == 5  # the five of deploy/README.md; update both together
 
 
 def test_waiver_check_catches_an_unjustified_waiver():
@@ -530,6 +562,7 @@ def test_chart_renders_every_kind_for_each_values_file():
         assert kinds == [
             "ConfigMap",
             "Deployment",
+            "Deployment",  # the webhook worker
             "HorizontalPodAutoscaler",
             "Ingress",
             "Job",
@@ -584,8 +617,15 @@ def chart_problems(docs: list[dict]) -> list[str]:
             problems.append(f"HPA {hpa['metadata']['name']} targets {target}")
     if not by_kind.get("HorizontalPodAutoscaler"):
         problems.append("no HorizontalPodAutoscaler")
+    scaled = {
+        hpa["spec"]["scaleTargetRef"].get("name")
+        for hpa in by_kind.get("HorizontalPodAutoscaler", [])
+    }
     for deployment in by_kind.get("Deployment", []):
-        if "replicas" in deployment["spec"]:
+        if (
+            deployment["metadata"]["name"] in scaled
+            and "replicas" in deployment["spec"]
+        ):
             problems.append("the Deployment sets replicas, fighting the HPA")
     for kind in ("Deployment", "Job"):
         for workload in by_kind.get(kind, []):
@@ -602,7 +642,24 @@ def chart_problems(docs: list[dict]) -> list[str]:
                     or pod.get("securityContext", {}).get("runAsNonRoot")
                 ):
                     problems.append(f"{name}: may run as root")
+    workers = [
+        d for d in by_kind.get("Deployment", []) if d["metadata"]["name"] not in scaled
+    ]
+    for worker in workers:
+        (container,) = worker["spec"]["template"]["spec"]["containers"]
+        if container.get("command") != ["python", "manage.py", "deliver_webhooks"]:
+            problems.append(f"the unscaled Deployment runs {container.get('command')}")
+        if "exec" not in container.get("livenessProbe", {}):
+            problems.append("the webhook worker has no liveness probe")
+        labels = worker["spec"]["template"]["metadata"]["labels"]
+        services = by_kind.get("Service", [])
+        if any(labels.items() >= svc["spec"]["selector"].items() for svc in services):
+            problems.append("the Service sends traffic to the webhook worker")
+    if len(workers) != 1:
+        problems.append(f"{len(workers)} webhook worker Deployments, not one")
     for deployment in by_kind.get("Deployment", []):
+        if deployment in workers:
+            continue
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         if (
             container.get("livenessProbe", {}).get("httpGet", {}).get("path")
@@ -629,6 +686,14 @@ def test_chart_follows_the_rules(values_file):
 
 def _first(docs, kind):
     return next(d for d in docs if d["kind"] == kind)
+
+
+def _worker(docs):
+    return next(
+        d
+        for d in docs
+        if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-worker")
+    )
 
 
 def _app_container(docs):
@@ -663,6 +728,18 @@ def _app_container(docs):
                 {"helm.sh/hook": "post-install"}
             ),
             "hooks",
+        ),
+        (
+            lambda docs: _worker(docs)["spec"]["template"]["metadata"].update(
+                labels=_first(docs, "Service")["spec"]["selector"]
+            ),
+            "traffic to the webhook worker",
+        ),
+        (
+            lambda docs: _worker(docs)["spec"]["template"]["spec"]["containers"][0].pop(
+                "livenessProbe"
+            ),
+            "no liveness probe",
         ),
     ],
 )

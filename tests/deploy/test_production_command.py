@@ -329,3 +329,115 @@ def test_gunicorn_stops_gracefully_on_sigterm(
     finally:
         stop(running)
     assert "Shutting down" in running.log.read_text()
+
+
+def test_the_webhook_worker_runs_as_its_task_definition_says(
+    app_dir, task_environment, database_url, migrated, tmp_path
+):
+    """The worker task's command and environment, against the migrated database.
+
+    Under prod settings a receiver on 127.0.0.1 is a private address: the
+    worker refuses to connect and records why. Its heartbeat passes the
+    container's health check, and SIGTERM stops it.
+    """
+    worker = material.rendered_task_definition("production", "worker")
+    (container,) = worker["containerDefinitions"]
+    environment = {
+        **task_environment,
+        **{e["name"]: e["value"] for e in container["environment"]},
+        "WEBHOOK_HEARTBEAT_FILE": str(tmp_path / "alive"),
+        "WEBHOOK_POLL_SECONDS": "0.2",
+    }
+    received = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_port}/hook"
+    with psycopg.connect(database_url, autocommit=True) as db:
+        (delivery_id,) = db.execute(
+            """
+            WITH webhook AS (
+                INSERT INTO integrations_webhook
+                    (url, events, secret, is_active, created_at, updated_at)
+                VALUES (%s, '{order.confirmed}', %s, true, now(), now())
+                RETURNING id
+            ), event AS (
+                INSERT INTO integrations_event
+                    (type, object_type, object_id, data, created_at)
+                VALUES ('order.confirmed', 'order', 1, '{"id": 1}', now())
+                RETURNING id
+            )
+            INSERT INTO integrations_delivery
+                (webhook_id, event_id, object_key, status, attempts,
+                 next_attempt_at, last_error, last_response, created_at)
+            SELECT webhook.id, event.id, 'order:1', 'pending', 0, now(), '', '', now()
+            FROM webhook, event
+            RETURNING id
+            """,
+            [url, "s" * 32],
+        ).fetchone()
+    log = tmp_path / "worker.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            container["command"],
+            cwd=app_dir,
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        with psycopg.connect(database_url, autocommit=True) as db:
+            while True:
+                error, attempts = db.execute(
+                    "SELECT last_error, attempts FROM integrations_delivery "
+                    "WHERE id = %s",
+                    [delivery_id],
+                ).fetchone()
+                if attempts or process.poll() is not None:
+                    break
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        assert "not a public address" in error, (error, log.read_text())
+        assert received == []
+        check = subprocess.run(
+            ["python", "deploy/worker_healthcheck.py"],
+            cwd=app_dir,
+            env=environment,
+            capture_output=True,
+            timeout=30,
+        )
+        assert check.returncode == 0, check.stderr
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        receiver.shutdown()
+    logged = []
+    for line in log.read_text().splitlines():
+        try:
+            logged.append(json.loads(line))
+        except ValueError:
+            continue  # the command's closing summary is plain text
+    assert any(
+        "not a public address" in entry.get("message", "") for entry in logged
+    ), log.read_text()
+    stale = {**environment, "WEBHOOK_HEARTBEAT_FILE": str(tmp_path / "missing")}
+    check = subprocess.run(
+        ["python", "deploy/worker_healthcheck.py"],
+        cwd=app_dir,
+        env=stale,
+        capture_output=True,
+        timeout=30,
+    )
+    assert check.returncode == 1

@@ -17,6 +17,11 @@ app.kubernetes.io/name: {{ include "store.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{- define "store.workerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "store.name" . }}-worker
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
 {{- define "store.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "store.selectorLabels" . }}
