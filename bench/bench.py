@@ -12,7 +12,11 @@ in interleaved rounds, each store figure between two runs of its base:
   and across many products against pgbench's decrement of random rows;
 - ``VACUUM ANALYZE`` after every write run, as autovacuum would in production;
 - the ledger checked after every confirmation run, and a last-units race that
-  must not oversell.
+  must not oversell;
+- confirmations on a hot product while a webhook subscribes to them (the
+  outbox written in each confirmation's transaction), against the same
+  pgbench base; then the webhook worker delivering that outbox to a local
+  receiver (``manage.py deliver_webhooks --once``), at least 200 a second.
 
 A figure's ratio is the median of its rounds' ratios, each round's rate over
 the mean of the two base runs around it. Each run also records the CPU time
@@ -25,7 +29,7 @@ target is missed. Knobs (env):
 ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432), ``BENCH_KEEP_DB=1``,
 ``BENCH_LOG=1`` (keep gunicorn's output in the workdir), ``BENCH_ONLY``
 (comma-separated phases: hello, products, orders, v1-reference, create,
-confirm-hot, confirm-many, oversell).
+confirm-hot, confirm-many, confirm-hot-webhook, webhook-worker, oversell).
 """
 
 from __future__ import annotations
@@ -967,7 +971,18 @@ CONFIRMATIONS = {
         "share": 0.025,
         "target": ">= 2.5% of pgbench's random rows; ledger exact",
     },
+    # The hot figure's target again, each confirmation also writing its
+    # order.confirmed event and a delivery (a webhook subscribes).
+    "hot-webhook": {
+        "name": "confirm: one hot product, a webhook subscribed",
+        "base": "PostgreSQL: decrement one hot row (webhook rounds)",
+        "row": "1",
+        "base_name": "pg hot row",
+        "share": 0.10,
+        "target": ">= 10% of pgbench's hot row; ledger exact",
+    },
 }
+WEBHOOK_WORKER_TARGET = 200  # deliveries a second to a local receiver
 
 
 def confirmations(results: Results, ctx: Context) -> None:
@@ -976,9 +991,11 @@ def confirmations(results: Results, ctx: Context) -> None:
     run([PYTHON, "-m", "bench.prepare", "pools", *args], env=ctx.env)
     vacuum(ctx.db_url)
     pools = json.loads((ctx.workdir / "pools.json").read_text())
-    for pool_name in CONFIRMATIONS:
+    for pool_name in ("hot", "many"):
         if wanted(f"confirm-{pool_name}"):
             confirmation_rounds(results, ctx, pools, pool_name)
+    if wanted("confirm-hot-webhook") or wanted("webhook-worker"):
+        webhooks(results, ctx, pools)
     if wanted("oversell"):
         results.add(last_units_race(ctx, pools))
 
@@ -1043,6 +1060,97 @@ def confirm_run(ctx: Context, pool_name: str, round_: int, pools: dict, row: Row
         )
     print(f"    confirm {pool_name}: {run_.rate:,.0f} conf/s", flush=True)
     return run_
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: answers 204, counts each event id."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self.event_ids: list[str] = []
+        lock = threading.Lock()
+        received = self.event_ids
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    received.append(self.headers["X-Store-Event-Id"])
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhooks(results: Results, ctx: Context, pools: dict) -> None:
+    """Confirmations with a subscribed webhook, then the worker sending them."""
+    receiver = Receiver()
+    prepare = [PYTHON, "-m", "bench.prepare", "webhook", str(ctx.workdir)]
+    try:
+        run([*prepare, "subscribe", receiver.url], env=ctx.env)
+        if wanted("confirm-hot-webhook"):
+            confirmation_rounds(results, ctx, pools, "hot-webhook")
+        if wanted("webhook-worker"):
+            confirmed = ledger(ctx, "hot-webhook")["confirmed"]
+            results.add(webhook_worker_row(ctx, receiver, prepare, confirmed))
+    finally:
+        run([*prepare, "unsubscribe"], env=ctx.env)
+        receiver.stop()
+
+
+def webhook_worker_row(
+    ctx: Context, receiver: Receiver, prepare: list[str], confirmed: int
+) -> Row:
+    """``deliver_webhooks --once`` over the outbox: deliveries a second.
+
+    The outbox holds one delivery per confirmation of the webhook rounds.
+    """
+    print("bench: the webhook worker", flush=True)
+    before = json.loads(run([*prepare, "deliveries"], env=ctx.env).splitlines()[-1])
+    pending = before["by_status"].get("pending", 0)
+    # The worker as the worker task definition runs it, but allowed to send
+    # to the bench's receiver on 127.0.0.1 (prod settings refuse it).
+    env = dict(ctx.env, WEBHOOK_ALLOW_PRIVATE_URLS="true")
+    started = time.monotonic()
+    run([PYTHON, "manage.py", "deliver_webhooks", "--once"], env=env)
+    took = time.monotonic() - started
+    after = json.loads(run([*prepare, "deliveries"], env=ctx.env).splitlines()[-1])
+    delivered = after["by_status"].get("delivered", 0)
+    rate = delivered / took if took else 0.0
+    exact = (
+        pending == confirmed > 0
+        and delivered == pending
+        and len(receiver.event_ids) == len(set(receiver.event_ids)) == pending
+    )
+    print(f"    webhook worker: {rate:,.0f} deliveries/s", flush=True)
+    return Row(
+        "webhook worker: deliveries to a local receiver",
+        "del/s",
+        runs=[Run(rate=rate, requests=delivered)],
+        target=f">= {WEBHOOK_WORKER_TARGET}/s; one event per confirmation, "
+        "each received once",
+        verdict=exact and rate >= WEBHOOK_WORKER_TARGET,
+        notes=[
+            f"{confirmed} confirmed with the webhook, {delivered} of {pending} "
+            f"pending delivered in {took:.1f} s (the "
+            f"process's start included), {len(receiver.event_ids)} received, "
+            f"{after['attempts']} attempts"
+        ],
+    )
 
 
 def ledger(ctx: Context, pool_name: str, round_: int | None = None) -> dict:

@@ -10,6 +10,9 @@
   product for the oversell check).
 - ``queries``: SQL queries per request of each measured endpoint.
 - ``check POOL [ROUND]``: the ledger after a confirmation run, as JSON.
+- ``webhook subscribe URL`` / ``webhook deliveries`` / ``webhook unsubscribe``:
+  a webhook on ``order.confirmed`` for the confirmations with a subscriber,
+  and the state of its deliveries after the worker's run, as JSON.
 
 The bench runs ``VACUUM ANALYZE`` itself after each of these that writes.
 
@@ -34,7 +37,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import OuterRef, Subquery, Sum  # noqa: E402
+from django.db.models import Count, OuterRef, Subquery, Sum  # noqa: E402
 from django.db.models.functions import Coalesce  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -43,6 +46,7 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from catalog import services as catalog_services  # noqa: E402
 from catalog.models import Category, Product, StockMovement  # noqa: E402
 from customers.models import Client  # noqa: E402
+from integrations.models import Delivery, Webhook  # noqa: E402
 from sales.models import Order, OrderLine  # noqa: E402
 
 PRODUCTS, CLIENTS, ORDERS = 2000, 1000, 20000
@@ -68,6 +72,8 @@ def main(argv: list[str]) -> int:
     elif command == "check":
         round_ = int(argv[4]) if len(argv) > 4 else None
         print(json.dumps(ledger_check(workdir, argv[3], round_)))
+    elif command == "webhook":
+        print(json.dumps(webhook(argv[3], *argv[4:])))
     else:
         raise SystemExit(f"unknown command {command!r}")
     return 0
@@ -206,6 +212,15 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
             "orders": _bulk_drafts(rng, clients, [hot], size, 1),
             "products": [hot.pk],
         }
+        # The same, confirmed while a webhook subscribes to order.confirmed.
+        hot_too = catalog_services.product_create(
+            category=category, name="Bench hot product 2", unit_price=Decimal("9.99")
+        )
+        catalog_services.stock_apply(changes={hot_too.pk: size}, reason="restock")
+        pools["hot-webhook"] = {
+            "orders": _bulk_drafts(rng, clients, [hot_too], size, 1),
+            "products": [hot_too.pk],
+        }
         many = active
         catalog_services.stock_apply(
             changes={p.pk: size for p in many}, reason="restock"
@@ -301,6 +316,27 @@ def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> di
         and ordered == sold == stock_taken
         and oversold == 0,
     }
+
+
+# --- Webhooks ------------------------------------------------------------------
+
+
+def webhook(action: str, *args: str) -> dict:
+    if action == "subscribe":
+        # Straight to the table: the bench's receiver is on 127.0.0.1, which
+        # the service refuses under prod settings; the outbox is what is
+        # measured here, not the subscription.
+        Webhook.objects.create(
+            url=args[0], events=["order.confirmed"], secret="bench-secret-" + "x" * 20
+        )
+        return {"webhooks": Webhook.objects.filter(is_active=True).count()}
+    if action == "unsubscribe":
+        return {"deactivated": Webhook.objects.update(is_active=False)}
+    if action == "deliveries":
+        by_status = dict(Delivery.objects.values_list("status").annotate(n=Count("id")))
+        attempts = Delivery.objects.aggregate(n=Sum("attempts"))["n"] or 0
+        return {"by_status": by_status, "attempts": attempts}
+    raise SystemExit(f"unknown webhook action {action!r}")
 
 
 # --- Queries per request -------------------------------------------------------

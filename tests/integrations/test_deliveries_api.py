@@ -114,3 +114,20 @@ def test_redeliver_of_another_webhooks_delivery_or_no_such_one_is_a_404(
 def test_only_managers_redeliver(as_role, role, delivered):
     response = as_role(role).post(url(delivered.webhook, f"{delivered.pk}/redeliver/"))
     assert_error(response, 403)
+
+
+def test_redeliver_with_an_idempotency_key_answers_the_same_again(
+    manager_api, delivered
+):
+    path = url(delivered.webhook, f"{delivered.pk}/redeliver/")
+    first = manager_api.post(path, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+    Delivery.objects.filter(pk=delivered.pk).update(
+        status=DeliveryStatus.FAILED, attempts=8, next_attempt_at=None
+    )
+
+    again = manager_api.post(path, HTTP_IDEMPOTENCY_KEY="redeliver-1")
+
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    delivered.refresh_from_db()
+    assert delivered.status == DeliveryStatus.FAILED  # not queued a second time
