@@ -57,6 +57,7 @@ ROLES: dict[str, list[str]] = {
         *_FULFILMENT,
         "sales.view_reports",
         *_WEBHOOKS,
+        "audit.view_auditentry",
     ],
     "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
     "warehouse": [*_READ, *_STOCK, *_FULFILMENT],

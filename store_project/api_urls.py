@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from audit.views import AuditEntryViewSet
 from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
 from customers.views import ClientViewSet
 from integrations.views import WebhookViewSet
@@ -16,6 +17,7 @@ router.register("stock-movements", StockMovementViewSet, basename="stockmovement
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
+router.register("audit-log", AuditEntryViewSet, basename="auditentry")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [

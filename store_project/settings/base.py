@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sales",
     "integrations",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [

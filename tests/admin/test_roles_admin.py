@@ -21,6 +21,7 @@ EXPECTED = {
         "order": READ_WRITE,
         "webhook": READ_WRITE,
         "delivery": VIEW,
+        "auditentry": VIEW,
     },
     "clerk": {
         "category": VIEW,

@@ -131,3 +131,13 @@ def test_redeliver_with_an_idempotency_key_answers_the_same_again(
     assert again.json() == first.json()
     delivered.refresh_from_db()
     assert delivered.status == DeliveryStatus.FAILED  # not queued a second time
+
+
+def test_a_redelivery_is_in_the_audit_log(manager_api, delivered):
+    from audit.models import AuditEntry
+
+    manager_api.post(url(delivered.webhook, f"{delivered.pk}/redeliver/"))
+
+    entry = AuditEntry.objects.get(action="redeliver")
+    assert (entry.object_type, entry.object_id) == ("webhook", delivered.webhook_id)
+    assert entry.changes == {"delivery": [None, delivered.pk]}

@@ -144,3 +144,29 @@ def test_delete_removes_the_webhook_and_its_deliveries(manager_api, delivered):
 
     assert response.status_code == 204
     assert not Webhook.objects.exists() and not Delivery.objects.exists()
+
+
+def test_the_audit_log_records_each_change_and_never_the_secret(manager_api):
+    from audit.models import AuditEntry
+
+    created = manager_api.post(
+        URL, {"url": PUBLIC, "events": ["order.shipped"], "secret": "s" * 20}
+    ).json()
+    manager_api.patch(
+        f"{URL}{created['id']}/", {"secret": "t" * 20, "is_active": False}
+    )
+    manager_api.delete(f"{URL}{created['id']}/")
+
+    entries = list(
+        AuditEntry.objects.filter(object_type="webhook")
+        .order_by("id")
+        .values("action", "object_id", "changes", "actor")
+    )
+    assert [e["action"] for e in entries] == ["create", "update", "delete"]
+    assert {e["object_id"] for e in entries} == {created["id"]}
+    assert entries[0]["changes"]["url"] == [None, PUBLIC]
+    assert entries[1]["changes"]["is_active"] == [True, False]
+    for entry in entries:
+        assert entry["changes"]["secret"] == ["[redacted]", "[redacted]"]
+        assert entry["actor"] == manager_api.user.username
+    assert "s" * 20 not in str(entries) and "t" * 20 not in str(entries)
