@@ -1,3 +1,4 @@
+from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from store_project.api.serializers import (
@@ -14,8 +15,29 @@ _SECRET_HELP = (
 )
 
 
+class WebhookURLField(serializers.URLField):
+    """An http or https URL, refused with its own code, ``invalid_url``.
+
+    The schema's ``format: uri`` admits URLs a webhook cannot be sent to
+    (another scheme, a host name beyond DNS's limits), so a client learns
+    of those from this refusal.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, URLValidator)
+        ] + [
+            URLValidator(
+                schemes=["http", "https"],
+                message="Enter a valid http or https URL.",
+                code="invalid_url",
+            )
+        ]
+
+
 class WebhookSerializer(ModelSerializer):
-    url = serializers.URLField(
+    url = WebhookURLField(
         max_length=2000,
         help_text="http or https; one that resolves to a loopback, private or "
         "link-local address is refused unless WEBHOOK_ALLOW_PRIVATE_URLS=true.",
@@ -23,6 +45,7 @@ class WebhookSerializer(ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         allow_empty=False,
+        min_length=1,
         max_length=len(EventType.values),
     )
     secret = StrictCharField(
@@ -38,13 +61,6 @@ class WebhookSerializer(ModelSerializer):
         model = Webhook
         fields = ["id", "url", "events", "secret", "is_active", "created_at"]
         read_only_fields = ["id", "created_at"]
-
-    def validate_url(self, url: str) -> str:
-        if not url.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError(
-                "Only http and https URLs.", code="invalid"
-            )
-        return url
 
 
 class WebhookCreatedSerializer(WebhookSerializer):

@@ -1,5 +1,7 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,17 +10,31 @@ from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
+from .filters import WebhookFilter
 from .models import Delivery, DeliveryStatus, Webhook
 from .serializers import DeliverySerializer, WebhookCreatedSerializer, WebhookSerializer
 
 
+# WebhookURLField refuses a non-string with DRF's "invalid", which the
+# schema's generator does not see beside the validator's "invalid_url"; the
+# service refuses a private URL with "private_url".
+@extend_validation_errors(
+    ["invalid", "private_url"],
+    field_name="url",
+    actions=["create", "update", "partial_update"],
+)
+# The delivery log's own filter, and its pages as the lists' (page_size).
+@extend_validation_errors(
+    ["invalid_choice"], field_name="status", actions=["deliveries"]
+)
+@extend_validation_errors(["invalid"], field_name="page_size", actions=["deliveries"])
 class WebhookViewSet(ServiceModelViewSet):
     """Webhook subscriptions (managers): what is sent where, and what was sent."""
 
     serializer_class = WebhookSerializer
     search_fields = ["url"]
     ordering_fields = ["created_at", "url"]
-    filterset_fields = ["is_active"]
+    filterset_class = WebhookFilter
     action_permissions = {
         "deliveries": ["integrations.view_webhook", "integrations.view_delivery"],
         "redeliver": ["integrations.view_webhook", "integrations.redeliver_delivery"],
@@ -82,7 +98,10 @@ class WebhookViewSet(ServiceModelViewSet):
     def redeliver(self, request, pk=None, delivery_id=None):
         webhook = self.get_object()
         delivery = get_object_or_404(Delivery, pk=delivery_id, webhook=webhook)
-        delivery = services.delivery_redeliver(delivery=delivery)
+        try:
+            delivery = services.delivery_redeliver(delivery=delivery)
+        except Delivery.DoesNotExist:  # purged or deleted since
+            raise Http404 from None
         delivery = Delivery.objects.select_related("event").get(pk=delivery.pk)
         return Response(
             DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED

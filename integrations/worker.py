@@ -163,7 +163,8 @@ def _record(delivery: Delivery, outcome: Outcome, now) -> None:
         delivery.next_attempt_at = None
     else:
         delivery.next_attempt_at = now + backoff(delivery.attempts)
-    log = logger.info if outcome.delivered else logger.warning
+    # Failures are worth a line each; a busy outbox delivers hundreds a second.
+    log = logger.debug if outcome.delivered else logger.warning
     log(
         "webhook delivery %s (event %s, %s) to webhook %s: %s after attempt %s%s",
         delivery.pk,

@@ -59,7 +59,10 @@ def test_the_log_lists_each_delivery_newest_first(manager_api):
 
 
 def test_a_bad_status_filter_is_a_400(manager_api, delivered):
-    assert_error(manager_api.get(url(delivered.webhook), {"status": "lost"}), 400)
+    response = manager_api.get(url(delivered.webhook), {"status": "lost"})
+    assert_error(response, 400, code="invalid_choice", attr="status")
+    page = manager_api.get(url(delivered.webhook), {"page_size": "many"})
+    assert_error(page, 400, attr="page_size")
 
 
 def test_the_log_costs_the_same_queries_for_any_number_of_deliveries(

@@ -170,3 +170,15 @@ def test_the_audit_log_records_each_change_and_never_the_secret(manager_api):
         assert entry["changes"]["secret"] == ["[redacted]", "[redacted]"]
         assert entry["actor"] == manager_api.user.username
     assert "s" * 20 not in str(entries) and "t" * 20 not in str(entries)
+
+
+def test_the_list_filters_on_is_active_and_refuses_a_bad_value(manager_api):
+    on = Webhook.objects.create(url=PUBLIC, events=["order.shipped"], secret="x" * 20)
+    Webhook.objects.create(
+        url=PUBLIC, events=["order.shipped"], secret="x" * 20, is_active=False
+    )
+
+    listed = manager_api.get(URL, {"is_active": "true"}).json()["results"]
+
+    assert [w["id"] for w in listed] == [on.pk]
+    assert_error(manager_api.get(URL, {"is_active": "maybe"}), 400, attr="is_active")

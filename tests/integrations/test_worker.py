@@ -114,7 +114,7 @@ def test_backoff_doubles_with_jitter_up_to_its_ceiling():
         assert backoff(7).total_seconds() <= 60
 
 
-def test_a_receiver_that_takes_too_long_is_a_failed_attempt(receiver):
+def test_a_receiver_that_takes_too_long_is_a_failed_attempt_then_retried(receiver):
     receiver.answer = lambda request: (200, b"late", 2.0)
     webhook = make_webhook(receiver.url)
     confirmed_order()
@@ -127,6 +127,13 @@ def test_a_receiver_that_takes_too_long_is_a_failed_attempt(receiver):
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.last_status_code is None
     assert "No answer within 0.5 s" in delivery.last_error
+
+    receiver.answer = lambda request: (200, b"", 0.0)
+    make_due(delivery)
+    deliver(timeout=0.5)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
+    assert delivery.last_error == ""
 
 
 def test_a_refused_connection_is_a_failed_attempt(db):

@@ -35,6 +35,7 @@ from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from audit import services as audit
+from integrations.models import Webhook
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -53,7 +54,9 @@ ERROR_TYPES = {"validation_error", "client_error", "server_error"}
 # depend on what is in the database (a duplicate name, an id that does not
 # exist, a login that matches no account, an inactive product) or relate two
 # values (the same product on two lines of an order), or on an earlier request
-# (an Idempotency-Key the fuzzer already sent with another request).
+# (an Idempotency-Key the fuzzer already sent with another request), or
+# need more than JSON Schema's ``format: uri`` says (a webhook URL: http or
+# https, a host name DNS could hold; one resolving to a private address).
 STATE_REFUSALS = {
     400: {
         "unique",
@@ -61,6 +64,8 @@ STATE_REFUSALS = {
         "authorization",
         "inactive_product",
         "duplicate_product",
+        "invalid_url",
+        "private_url",
     },
     422: {"idempotency_key_reused"},
 }
@@ -158,6 +163,11 @@ def seeded():
         "orders": orders[1].pk,
         "stock-movements": products[2].movements.first().pk,
         "audit-log": audit.record_create(employee, ["name"]).pk,
+        "webhooks": Webhook.objects.create(
+            url="http://127.0.0.1:9/hook",
+            events=["order.confirmed"],
+            secret="fuzz-secret-0123456789",
+        ).pk,
     }
 
 
