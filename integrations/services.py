@@ -3,8 +3,7 @@
 import secrets
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import services as audit
@@ -106,12 +105,46 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     return delivery
 
 
-@transaction.atomic
-def events_purge(*, before) -> int:
-    """Delete events older than ``before`` with no delivery still pending."""
-    pending = Delivery.objects.filter(
-        event_id=OuterRef("pk"), status=DeliveryStatus.PENDING
+# A batch of old events and their deliveries, in one statement. The ORM's
+# ``Event.objects.filter(...).delete()`` loads every row it cascades to
+# into memory first: a first purge of months of events would not fit.
+_PURGE = f"""
+    WITH old AS (
+        SELECT e.id FROM {Event._meta.db_table} e
+        WHERE e.created_at < %(before)s AND NOT EXISTS (
+            SELECT 1 FROM {Delivery._meta.db_table} d
+            WHERE d.event_id = e.id AND d.status = %(pending)s
+        )
+        ORDER BY e.id
+        LIMIT %(limit)s
+    ), deliveries AS (
+        DELETE FROM {Delivery._meta.db_table} d USING old WHERE d.event_id = old.id
     )
-    old = Event.objects.filter(created_at__lt=before).filter(~Exists(pending))
-    _, by_model = old.delete()
-    return by_model.get(Event._meta.label, 0)
+    DELETE FROM {Event._meta.db_table} e USING old WHERE e.id = old.id
+"""
+PURGE_BATCH = 5000
+# Only one worker purges at a time (a transaction-level advisory lock).
+_PURGE_LOCK = 0x57E800C  # any constant of this app's own
+
+
+def events_purge(*, before, batch: int = PURGE_BATCH) -> int:
+    """Delete events older than ``before`` with no delivery still pending.
+
+    In batches, each its own transaction, so a large backlog never holds
+    many rows locked at once. Answers how many events were deleted (0 when
+    another process is purging).
+    """
+    purged = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_PURGE_LOCK])
+            if not cursor.fetchone()[0]:
+                return purged
+            cursor.execute(
+                _PURGE,
+                {"before": before, "pending": DeliveryStatus.PENDING, "limit": batch},
+            )
+            deleted = cursor.rowcount
+        purged += deleted
+        if deleted < batch:
+            return purged

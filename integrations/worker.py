@@ -37,6 +37,7 @@ from store_project.api.representation import timestamp
 
 from .models import MAX_ATTEMPTS, Delivery, DeliveryStatus, Event
 from .safety import http_client
+from .services import events_purge
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,19 @@ class Worker:
             Delivery.objects.bulk_update(batch, _RECORDED)
         return len(batch)
 
+    def purge(self) -> int:
+        """Forget the events older than the retention period, now done with.
+
+        The workers are the store's scheduler for this: each purges when it
+        starts and then every ``WEBHOOK_PURGE_INTERVAL_SECONDS``; an
+        advisory lock keeps two from doing it at once.
+        """
+        days = int(_setting("WEBHOOK_RETENTION_DAYS", 30))
+        purged = events_purge(before=timezone.now() - timedelta(days=days))
+        if purged:
+            logger.info("webhook events older than %s days purged: %s", days, purged)
+        return purged
+
     def run(self, *, stop: threading.Event, once: bool = False) -> int:
         """Deliver until ``stop`` is set (or, ``once``, until nothing is due).
 
@@ -236,6 +250,8 @@ class Worker:
         """
         idle = float(_setting("WEBHOOK_POLL_SECONDS", 1.0))
         heartbeat = _setting("WEBHOOK_HEARTBEAT_FILE", "")
+        purge_every = float(_setting("WEBHOOK_PURGE_INTERVAL_SECONDS", 3600))
+        next_purge = time.monotonic()
         total = 0
         while not stop.is_set():
             if heartbeat:
@@ -244,6 +260,9 @@ class Worker:
                 Path(heartbeat).touch()
             close_old_connections()
             try:
+                if purge_every and time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + purge_every
+                    self.purge()
                 done = self.deliver_batch()
             except DatabaseError:
                 if once:

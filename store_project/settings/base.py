@@ -180,6 +180,10 @@ WEBHOOK_POLL_SECONDS = env.float("WEBHOOK_POLL_SECONDS", default=1.0)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=30)
+# How often a worker purges those (0: never; purge_webhook_events by hand).
+WEBHOOK_PURGE_INTERVAL_SECONDS = env.float(
+    "WEBHOOK_PURGE_INTERVAL_SECONDS", default=3600.0
+)
 # A file the worker touches on every turn of its loop, for a health check.
 WEBHOOK_HEARTBEAT_FILE = env("WEBHOOK_HEARTBEAT_FILE", default="")
 
