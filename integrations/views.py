@@ -53,6 +53,7 @@ class WebhookViewSet(ServiceModelViewSet):
         services.webhook_delete(webhook=instance)
 
     @extend_schema(responses={201: WebhookCreatedSerializer})
+    @idempotent  # a retry after a lost answer gets the same webhook and secret
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

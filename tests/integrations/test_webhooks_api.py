@@ -182,3 +182,13 @@ def test_the_list_filters_on_is_active_and_refuses_a_bad_value(manager_api):
 
     assert [w["id"] for w in listed] == [on.pk]
     assert_error(manager_api.get(URL, {"is_active": "maybe"}), 400, attr="is_active")
+
+
+def test_a_create_retried_with_its_idempotency_key_makes_one_webhook(manager_api):
+    body = {"url": PUBLIC, "events": ["order.shipped"]}
+    first = manager_api.post(URL, body, HTTP_IDEMPOTENCY_KEY="hook-1")
+    again = manager_api.post(URL, body, HTTP_IDEMPOTENCY_KEY="hook-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()  # the same secret, shown to the retry
+    assert Webhook.objects.count() == 1
