@@ -50,9 +50,12 @@ def _serializer(path: str):
     return import_string(path)
 
 
+_DRF_DEFAULT = JSONEncoder().default
+
+
 def render(data) -> str:
     """JSON text as the API writes it (DRF's encoder for what orjson lacks)."""
-    return orjson.dumps(data, default=JSONEncoder().default).decode()
+    return orjson.dumps(data, default=_DRF_DEFAULT).decode()
 
 
 # The event and its deliveries in one statement. ORM equivalent:

@@ -72,7 +72,7 @@ class WebhookViewSet(ServiceModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request, pk=None):
         webhook = self.get_object()
-        deliveries = webhook.deliveries.select_related("event").order_by("-id")
+        deliveries = webhook.deliveries.select_related("event").order_by("-event_id")
         wanted = request.query_params.get("status")
         if wanted is not None:
             if wanted not in DeliveryStatus.values:

@@ -307,11 +307,11 @@ def order_transition(
     order.updated_at = now
     setattr(order, transition.stamp, now)
     lines = _move(order, previous, transition.stamp, by)
-    # The effect last: the product rows it locks (the contended ones) stay
-    # locked only until the commit. If it refuses, the order's writes above
-    # are rolled back with it.
-    if transition.effect is not None:
-        transition.effect(order, lines, by)
     if transition.event is not None:
         event_record(event_type=transition.event, instance=order)
+    # The effect last: the product rows it locks (the contended ones) stay
+    # locked only until the commit. If it refuses, the order's writes above
+    # (and its event) are rolled back with it.
+    if transition.effect is not None:
+        transition.effect(order, lines, by)
     return order
