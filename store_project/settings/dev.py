@@ -13,4 +13,6 @@ DATABASES = {
         env("DATABASE_URL", default="") or embedded.database_url(EMBEDDED_POSTGRES_DIR)
     )
 }
+if env("REDIS_URL", default=""):
+    CACHES = cache_config(env("REDIS_URL"))
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)
