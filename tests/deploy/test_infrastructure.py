@@ -172,6 +172,43 @@ def service_problems(template) -> list[str]:
     sources = [rule.get("SourceSecurityGroupId") for rule in into_database]
     if sources != [{"Ref": "ServiceSecurityGroup"}]:
         problems.append(f"database reachable from {sources}, not the service only")
+    problems += cache_problems(template, ingress)
+    return problems
+
+
+def cache_problems(template, ingress) -> list[str]:
+    """Redis: encrypted both ways, private, reachable from the tasks only."""
+    problems = []
+    caches = resources_of_type(template, "AWS::ElastiCache::ReplicationGroup")
+    if not caches:
+        return ["no Redis cache"]
+    subnet_groups = resources_of_type(template, "AWS::ElastiCache::SubnetGroup")
+    private = {
+        "Fn::Split": [
+            ",",
+            {"Fn::ImportValue": {"Fn::Sub": "${NetworkStackName}-PrivateSubnetIds"}},
+        ]
+    }
+    for name, cache in caches.items():
+        for key in ("TransitEncryptionEnabled", "AtRestEncryptionEnabled"):
+            if cache.get(key) is not True:
+                problems.append(f"{name}: {key} is not True")
+        if "resolve:secretsmanager" not in json.dumps(cache.get("AuthToken")):
+            problems.append(f"{name}: no AUTH token from Secrets Manager")
+        group = subnet_groups.get(cache.get("CacheSubnetGroupName", {}).get("Ref"))
+        if group is None or group.get("SubnetIds") != private:
+            problems.append(f"{name}: not in the private subnets")
+        for group_ref in cache.get("SecurityGroupIds", []):
+            sources = [
+                rule.get("SourceSecurityGroupId")
+                for rule in ingress.values()
+                if rule.get("GroupId") == group_ref
+            ]
+            inline = template["Resources"][group_ref["Ref"]]["Properties"].get(
+                "SecurityGroupIngress", []
+            )
+            if sources != [{"Ref": "ServiceSecurityGroup"}] or inline:
+                problems.append(f"cache reachable from {sources}, not the tasks only")
     return problems
 
 
@@ -205,6 +242,53 @@ def test_service_template_follows_the_rules():
             ),
             "service only",
         ),
+        (
+            lambda t: t["Resources"]["Cache"]["Properties"].pop(
+                "TransitEncryptionEnabled"
+            ),
+            "TransitEncryptionEnabled",
+        ),
+        (
+            lambda t: t["Resources"]["Cache"]["Properties"].update(
+                AtRestEncryptionEnabled=False
+            ),
+            "AtRestEncryptionEnabled",
+        ),
+        (
+            lambda t: t["Resources"]["CacheSubnetGroup"]["Properties"].update(
+                SubnetIds={
+                    "Fn::Split": [
+                        ",",
+                        {
+                            "Fn::ImportValue": {
+                                "Fn::Sub": "${NetworkStackName}-PublicSubnetIds"
+                            }
+                        },
+                    ]
+                }
+            ),
+            "private subnets",
+        ),
+        (
+            lambda t: t["Resources"]["CacheFromService"]["Properties"].update(
+                SourceSecurityGroupId={"Ref": "LoadBalancerSecurityGroup"}
+            ),
+            "tasks only",
+        ),
+        (
+            lambda t: t["Resources"]["CacheSecurityGroup"]["Properties"].update(
+                SecurityGroupIngress=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 6379,
+                        "ToPort": 6379,
+                        "CidrIp": "10.0.0.0/8",
+                    }
+                ]
+            ),
+            "tasks only",
+        ),
+        (lambda t: t["Resources"].pop("Cache"), "no Redis cache"),
     ],
 )
 def test_template_rules_catch_a_broken_template(break_it, problem):
@@ -597,6 +681,9 @@ def chart_problems(docs: list[dict]) -> list[str]:
                 context = container.get("securityContext", {})
                 if context.get("readOnlyRootFilesystem") is not True:
                     problems.append(f"{name}: root file system writable")
+                env = {e["name"] for e in container.get("env", [])}
+                for required in material.REQUIRED_SECRETS - env:
+                    problems.append(f"{name}: no {required}")
                 if not (
                     context.get("runAsNonRoot")
                     or pod.get("securityContext", {}).get("runAsNonRoot")
@@ -664,6 +751,12 @@ def _app_container(docs):
             ),
             "hooks",
         ),
+        (
+            lambda docs: _app_container(docs).update(
+                env=[e for e in _app_container(docs)["env"] if e["name"] != "REDIS_URL"]
+            ),
+            "no REDIS_URL",
+        ),
     ],
 )
 def test_chart_rules_catch_a_broken_rendering(break_it, problem):
@@ -677,3 +770,39 @@ def test_shlex_reads_the_workflow_loop():
     # names_the_pipeline_reads() relies on the loop's shape in the workflow.
     words = shlex.split("for key in A B C; do echo; done")
     assert words[:6] == ["for", "key", "in", "A", "B", "C;"]
+
+
+def redis_env(overrides: dict) -> list[dict]:
+    import helm_python as helm
+
+    merged = values("values.yaml")
+    merged["redis"] = {**merged["redis"], **overrides}
+    manifests = helm.Chart.load(CHART).render(
+        merged, name="store", namespace="store", is_install=True
+    )
+    found = []
+    for name in ("deployment.yaml", "migrate-job.yaml"):
+        (doc,) = yaml.safe_load_all(manifests[f"store/templates/{name}"])
+        (container,) = doc["spec"]["template"]["spec"]["containers"]
+        found += [e for e in container["env"] if e["name"] == "REDIS_URL"]
+    return found
+
+
+def test_chart_takes_redis_url_from_an_existing_secret_or_as_a_value():
+    from_secret = {"secretKeyRef": {"name": "store-secrets", "key": "REDIS_URL"}}
+    assert redis_env({}) == [{"name": "REDIS_URL", "valueFrom": from_secret}] * 2
+
+    other = redis_env({"existingSecret": {"name": "cache", "key": "url"}})
+    assert (
+        other
+        == [
+            {
+                "name": "REDIS_URL",
+                "valueFrom": {"secretKeyRef": {"name": "cache", "key": "url"}},
+            }
+        ]
+        * 2
+    )
+
+    url = "redis://store-redis.store.svc:6379/0"
+    assert redis_env({"url": url}) == [{"name": "REDIS_URL", "value": url}] * 2
