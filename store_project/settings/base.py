@@ -166,6 +166,20 @@ def cache_config(url: str) -> dict:
     }
 
 
+# The reports read from DATABASE_REPLICA_URL when it is set (store_project.db.replica).
+DATABASE_ROUTERS = ["store_project.db.replica.ReplicaRouter"]
+
+
+def with_replica(databases: dict) -> dict:
+    """``databases`` and, with ``DATABASE_REPLICA_URL`` set, its ``replica``."""
+    url = env("DATABASE_REPLICA_URL", default="")
+    if url:
+        databases["replica"] = database_config(url)
+        # A test run has one database: the replica alias is the same one.
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
+
+
 # Where ``make run`` (and tests with no server to reach) keep the embedded
 # PostgreSQL server's data; see store_project.db.embedded.
 EMBEDDED_POSTGRES_DIR = BASE_DIR / ".pgdata"

@@ -114,3 +114,23 @@ def test_a_redis_url_that_is_not_redis_is_refused_in_one_line():
     assert result.stderr.strip().splitlines() == [
         "REDIS_URL must name a Redis server (redis://... or rediss://...)."
     ]
+
+
+def test_a_replica_url_adds_the_replica_with_the_primarys_rules():
+    replica_url = "postgres://reader:secret@replica.example.com:5432/store"
+    result = run_manage(
+        {"DJANGO_ENV": "prod", **PROD_VALUES, "DATABASE_REPLICA_URL": replica_url},
+        "shell",
+        "-c",
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.DATABASES, default=str))",
+    )
+
+    assert result.returncode == 0, result.stderr
+    databases = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sorted(databases) == ["default", "replica"]
+    replica = databases["replica"]
+    assert replica["HOST"] == "replica.example.com"
+    assert replica["OPTIONS"]["connect_timeout"] == 2
+    assert replica["OPTIONS"] == databases["default"]["OPTIONS"]
+    assert replica["TEST"]["MIRROR"] == "default"
