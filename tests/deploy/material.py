@@ -270,6 +270,9 @@ SAMPLE_VALUES = {
     "SecretKeySecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/secret-key-AbCdEf"
     ),
+    "DatabaseReplicaUrlSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/replica-url-AbCdEf"
+    ),
     "RedisUrlSecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/redis-url-AbCdEf"
     ),

@@ -122,6 +122,16 @@ def service_problems(template) -> list[str]:
     """What the issue asks of the environment stack, beyond cfn-lint."""
     problems = []
     for name, db in resources_of_type(template, "AWS::RDS::DBInstance").items():
+        if "SourceDBInstanceIdentifier" in db:
+            # A read replica: its engine, storage and encryption are the
+            # primary's (AWS refuses them on a replica); it must be private.
+            if db.get("SourceDBInstanceIdentifier") != {"Ref": "Database"}:
+                problems.append(f"{name}: not a replica of Database")
+            if db.get("PubliclyAccessible") is not False:
+                problems.append(f"{name}: PubliclyAccessible is not False")
+            if db.get("VPCSecurityGroups") != [{"Ref": "DatabaseSecurityGroup"}]:
+                problems.append(f"{name}: not in the database's security group")
+            continue
         for key, wanted in (
             ("Engine", "postgres"),
             ("MultiAZ", True),
@@ -289,6 +299,12 @@ def test_service_template_follows_the_rules():
             "tasks only",
         ),
         (lambda t: t["Resources"].pop("Cache"), "no Redis cache"),
+        (
+            lambda t: t["Resources"]["DatabaseReplica"]["Properties"].update(
+                PubliclyAccessible=True
+            ),
+            "DatabaseReplica: PubliclyAccessible",
+        ),
     ],
 )
 def test_template_rules_catch_a_broken_template(break_it, problem):
@@ -378,6 +394,19 @@ def test_output_check_catches_a_missing_output():
     ]
 
 
+def in_environment(items: list, environment: str) -> list:
+    """A list's items in one environment: ``Fn::If IsProduction`` resolved."""
+    kept = []
+    for item in items:
+        if isinstance(item, dict) and "Fn::If" in item:
+            condition, yes, no = item["Fn::If"]
+            assert condition == "IsProduction", item
+            item = yes if environment == "production" else no
+        if item != {"Ref": "AWS::NoValue"}:
+            kept.append(item)
+    return kept
+
+
 def test_stack_task_definition_matches_the_pipeline_templates():
     """The first revision (CloudFormation) and the next ones agree."""
     template = load_template(AWS / "service.yaml")
@@ -393,9 +422,9 @@ def test_stack_task_definition_matches_the_pipeline_templates():
         assert stack_container["PortMappings"][0]["ContainerPort"] == port
         assert balanced["ContainerPort"] == port
         assert stack_container["User"] == container["user"]
-        assert {s["Name"] for s in stack_container["Secrets"]} == {
-            s["name"] for s in container["secrets"]
-        }
+        assert {
+            s["Name"] for s in in_environment(stack_container["Secrets"], environment)
+        } == {s["name"] for s in container["secrets"]}
         assert {e["Name"] for e in stack_container["Environment"]} <= {
             e["name"] for e in container["environment"]
         }

@@ -126,6 +126,8 @@ def task_environment(database_url, task_metadata):
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "REDIS_URL": TEST_REDIS_URL,
+        # No replica here: the database itself stands in for it.
+        "DATABASE_REPLICA_URL": database_url,
     }
     assert {s["name"] for s in container["secrets"]} == set(secret_values)
     environment.update(secret_values)

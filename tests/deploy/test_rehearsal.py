@@ -168,12 +168,17 @@ def test_a_deploy_runs_every_step_against_the_emulator(
     assert container["image"] == f"{stacks['account']['RepositoryUri']}:{COMMIT}"
     # Every secret is one of the stack's, and the secret exists.
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    assert secrets == {
+    expected = {
         "DATABASE_URL": service["DatabaseUrlSecretArn"],
         "SECRET_KEY": service["SecretKeySecretArn"],
         "REDIS_URL": service["RedisUrlSecretArn"],
     }
+    if environment == "production":
+        expected["DATABASE_REPLICA_URL"] = service["DatabaseReplicaUrlSecretArn"]
+    assert secrets == expected
     manager = emulator.client("secretsmanager")
+    for secret in secrets.values():
+        assert manager.describe_secret(SecretId=secret)["ARN"] == secret
     redis_url = manager.get_secret_value(SecretId=secrets["REDIS_URL"])["SecretString"]
     assert redis_url.startswith("rediss://")  # TLS, as the cache requires
     # The migration ran once, of the new revision, in the service's network.
