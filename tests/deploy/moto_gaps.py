@@ -6,9 +6,9 @@ runs moto's server (``ThreadedMotoServer``); nothing here changes what the
 store's scripts, templates or workflow send.
 
 What moto cannot do at all (run a container, roll a deployment out) is not
-patched: the rehearsal drives that state through moto's backend itself
-(``finish_tasks``, ``finish_rollouts`` below), so that the assertions stay
-on what the scripts do with each answer.
+patched: the rehearsal decides that state and ``stand_in`` (``StandIn``
+below) sets it in moto's backend, so that the assertions stay on what the
+scripts do with each answer.
 """
 
 import inspect
