@@ -21,6 +21,7 @@ import uuid
 
 import pytest
 
+from store_project.api.throttling import OUTAGE_PAUSE
 from tests.helpers import free_port
 
 from . import material
@@ -350,3 +351,11 @@ def test_both_instances_keep_serving_while_redis_is_down(
         assert "Redis did not answer" in log
     finally:
         redis_server.start()
+
+    # Once the pause is over, both count in Redis again, together.
+    time.sleep(OUTAGE_PAUSE + 0.5)
+    attempt = {"username": f"after-{uuid.uuid4().hex[:8]}", "password": "x"}
+    for i in range(LOGIN_RATE):
+        call((a, b)[i % 2], "POST", "/api/v1/auth/token/", attempt)
+    for server in (a, b):
+        assert call(server, "POST", "/api/v1/auth/token/", attempt)[0] == 429
