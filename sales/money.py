@@ -38,7 +38,15 @@ MAX_RATES = 5
 
 
 class DiscountRefused(ValueError):
-    """The discount cannot apply to these lines (the message says why)."""
+    """The discount cannot apply to these lines (the message says why).
+
+    ``code`` is ``discount_above_subtotal`` for an amount larger than the
+    lines, else ``invalid``.
+    """
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,16 @@ def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def amount_text(amount: Decimal) -> str:
+    """An amount as the API writes it: ``"19.90"``."""
+    return f"{amount.quantize(CENT):f}"
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as the API writes it, with its 5 places: ``"0.05000"``."""
+    return f"{rate.quantize(RATE_QUANTUM):f}"
+
+
 def _cents(amount: Decimal) -> int:
     return int(amount.scaleb(2).to_integral_value())
 
@@ -101,33 +119,33 @@ def _amount(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2).quantize(CENT)
 
 
-def discount_problem(discount: Discount, subtotal: Decimal) -> str | None:
-    """Why ``discount`` cannot apply to an order of ``subtotal``, or None."""
+def check_discount(discount: Discount, subtotal: Decimal) -> None:
+    """Raise ``DiscountRefused`` unless ``discount`` applies to ``subtotal``."""
     if discount.kind not in DISCOUNT_KINDS:
-        return f"Unknown discount kind {discount.kind!r}; use percent or amount."
+        raise DiscountRefused(
+            f"Unknown discount kind {discount.kind!r}; use percent or amount."
+        )
     if discount.value != discount.value.quantize(CENT):
-        return "A discount's value has at most 2 decimal places."
+        raise DiscountRefused("A discount's value has at most 2 decimal places.")
     if discount.kind == PERCENT:
         if not 0 < discount.value <= HUNDRED:
-            return "A percent discount is more than 0 and at most 100."
-        return None
+            raise DiscountRefused("A percent discount is more than 0 and at most 100.")
+        return
     if discount.value <= 0:
-        return "An amount discount is more than 0.00."
+        raise DiscountRefused("An amount discount is more than 0.00.")
     if discount.value > subtotal:
-        return (
+        raise DiscountRefused(
             f"The discount of {discount.value} is more than the order's "
-            f"subtotal of {subtotal}."
+            f"subtotal of {subtotal}; lower it or add lines.",
+            code="discount_above_subtotal",
         )
-    return None
 
 
 def discount_total(discount: Discount | None, subtotal: Decimal) -> Decimal:
     """The order's discount in money; ``DiscountRefused`` if it cannot apply."""
     if discount is None:
         return Decimal("0.00")
-    problem = discount_problem(discount, subtotal)
-    if problem:
-        raise DiscountRefused(problem)
+    check_discount(discount, subtotal)
     if discount.kind == PERCENT:
         return round_cents(subtotal * discount.value / HUNDRED)
     return discount.value.quantize(CENT)

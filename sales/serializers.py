@@ -1,7 +1,10 @@
+import re
 from collections import Counter
 
 from django.db import connection
-from django.db.models import Manager
+from django.db.models import JSONField, Manager
+from django.db.models.expressions import RawSQL
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -11,7 +14,8 @@ from staff.models import Employee
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import ModelSerializer, StrictCharField
 
-from .models import Order, OrderLine, OrderStatusChange
+from . import money
+from .models import MAX_TOTAL, DiscountKind, Order, OrderLine, OrderStatusChange
 from .services import LineSpec
 
 # A line as the API answers it; orders' lines are read with ``_LINES_OF``,
@@ -23,6 +27,23 @@ LINE = Representation(
     Field("quantity"),
     Field("unit_price", kind="money"),
     Field("line_total", attribute="line_total", kind="money"),
+    Field("discount_amount", kind="money"),
+    Field("net_amount", kind="money"),
+    Field("taxes", kind="json"),
+    Field("tax_amount", kind="money"),
+)
+
+_ORDER_TABLE = Order._meta.db_table
+# The discount as the API writes it, built in the list's query from the
+# order's three columns (the model's ``discount`` property for one order).
+_DISCOUNT = RawSQL(
+    f"""CASE WHEN "{_ORDER_TABLE}"."discount_kind" IS NULL THEN NULL
+    ELSE jsonb_build_object(
+        'kind', "{_ORDER_TABLE}"."discount_kind",
+        'value', "{_ORDER_TABLE}"."discount_value"::text,
+        'reason', "{_ORDER_TABLE}"."discount_reason") END""",
+    (),
+    output_field=JSONField(),
 )
 
 # An order as the API answers it; the order list reads its page in these
@@ -32,6 +53,10 @@ ORDER = Representation(
     Field("client", "client_id"),
     Field("employee", "employee_id"),
     Field("status", kind="text"),
+    Field("subtotal", kind="money"),
+    Field("discount", _DISCOUNT, attribute="discount"),
+    Field("discount_total", kind="money"),
+    Field("tax_total", kind="money"),
     Field("total_amount", kind="money"),
     Field("created_at", kind="timestamp"),
     Field("confirmed_at", kind="timestamp"),
@@ -48,7 +73,8 @@ ORDER = Representation(
 # than writing the page).
 _LINES_OF = f"""
     SELECT l.order_id, l.id, l.product_id, p.name, l.quantity, l.unit_price,
-           l.quantity * l.unit_price
+           l.quantity * l.unit_price, l.discount_amount, l.net_amount, l.taxes,
+           l.tax_amount
     FROM {OrderLine._meta.db_table} l
     JOIN {Product._meta.db_table} p ON p.id = l.product_id
     WHERE l.order_id = ANY(%s)
@@ -56,10 +82,24 @@ _LINES_OF = f"""
 """
 
 
+class LineTaxSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    rate = serializers.DecimalField(
+        max_digits=money.RATE_PLACES + 1, decimal_places=money.RATE_PLACES
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class OrderLineSerializer(ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     line_total = serializers.DecimalField(
         max_digits=12, decimal_places=2, read_only=True
+    )
+    taxes = LineTaxSerializer(
+        many=True,
+        read_only=True,
+        help_text="The rates of the product's tax class when the line was "
+        "written, each with its amount: round(net_amount x rate), half-up.",
     )
 
     class Meta:
@@ -112,8 +152,20 @@ def order_rows(rows: list[tuple]) -> list[dict]:
     return orders
 
 
+class DiscountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DiscountKind.choices)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reason = serializers.CharField(allow_blank=True)
+
+
 class OrderSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
+    discount = DiscountSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The discount given, or null. Its money is discount_total, "
+        "spread over the lines' discount_amount.",
+    )
 
     class Meta:
         model = Order
@@ -150,6 +202,63 @@ class OrderLineInputSerializer(serializers.Serializer):
         return attrs
 
 
+_PLAIN_DECIMAL = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": _PLAIN_DECIMAL,
+        "example": "10.00",
+    }
+)
+class DiscountValueField(serializers.DecimalField):
+    """A discount's value: a decimal string, at most 2 places, never a number."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(_PLAIN_DECIMAL, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DiscountInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DiscountKind.choices)
+    value = DiscountValueField(
+        help_text="percent: more than 0 and at most 100; amount: more than 0 "
+        "and at most the order's subtotal."
+    )
+    reason = StrictCharField(
+        allow_blank=True, required=False, default="", max_length=200
+    )
+
+    def validate(self, attrs):
+        # A partial update makes nested fields optional; kind and value never are.
+        missing = {"kind", "value"} - set(attrs)
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    name: [ErrorDetail("This field is required.", code="required")]
+                    for name in sorted(missing)
+                }
+            )
+        value = attrs["value"]
+        if attrs["kind"] == DiscountKind.PERCENT and not 0 < value <= 100:
+            message = "A percent discount is more than 0 and at most 100."
+            raise serializers.ValidationError(
+                {"value": [ErrorDetail(message, code="out_of_range")]}
+            )
+        if attrs["kind"] == DiscountKind.AMOUNT and not 0 < value <= MAX_TOTAL:
+            message = f"An amount discount is more than 0 and at most {MAX_TOTAL}."
+            raise serializers.ValidationError(
+                {"value": [ErrorDetail(message, code="out_of_range")]}
+            )
+        return money.Discount(attrs["kind"], value, attrs.get("reason", ""))
+
+
 class OrderWriteSerializer(serializers.Serializer):
     """Create or change a draft: the lines given replace the old ones."""
 
@@ -162,6 +271,11 @@ class OrderWriteSerializer(serializers.Serializer):
     )
     lines = OrderLineInputSerializer(many=True, required=False, max_length=500)
     notes = StrictCharField(allow_blank=True, required=False, max_length=10_000)
+    discount = DiscountInputSerializer(
+        allow_null=True,
+        required=False,
+        help_text="null removes the discount; left out, it is kept. Drafts only.",
+    )
 
     def validate_lines(self, lines: list[dict]) -> list[LineSpec]:
         ids = [line["product"] for line in lines]

@@ -6,6 +6,7 @@ resources are written by a ``Representation`` instead, with these helpers,
 which give exactly DRF's output (tests compare both on the same objects).
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -36,6 +37,11 @@ def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def json_value(value):
+    """A JSON column: parsed already (the ORM, an instance) or as its text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a resource's answer, and where a row holds it.
@@ -44,7 +50,7 @@ class Field:
     (``"category__name"``) or an expression. ``attribute`` is where a model
     instance holds the same value, when it is not the lookup itself (dots for
     ``__``). ``kind`` says how the value is written: as is, ``money``,
-    ``timestamp`` or ``text``.
+    ``timestamp``, ``text`` or ``json`` (a JSON column, parsed if read as text).
     """
 
     name: str
@@ -84,7 +90,12 @@ class Representation:
     def write(self, rows: Iterable[tuple]) -> list[dict]:
         """Each row as the API's dict."""
         tz = timezone.get_current_timezone()
-        writers = {"money": money, "timestamp": partial(timestamp, tz=tz), "text": str}
+        writers = {
+            "money": money,
+            "timestamp": partial(timestamp, tz=tz),
+            "text": str,
+            "json": json_value,
+        }
         converters = [(name, writers[kind]) for name, kind in self._converted]
         answers = []
         for row in rows:

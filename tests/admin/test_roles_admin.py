@@ -19,6 +19,7 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "taxclass": READ_WRITE,
     },
     "clerk": {
         "category": VIEW,
@@ -27,6 +28,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "taxclass": VIEW,
     },
     "warehouse": {
         "category": VIEW,
@@ -35,6 +37,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "taxclass": VIEW,
     },
 }
 ORDER_ACTIONS = {
