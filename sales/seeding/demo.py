@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -18,8 +19,13 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product, StockMovement
-from catalog.services import category_create
+from catalog.models import Category, Product, StockMovement, TaxClass
+from catalog.services import (
+    RateSpec,
+    category_create,
+    tax_class_create,
+    tax_class_update,
+)
 from customers.models import Client
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
@@ -128,6 +134,7 @@ def seed_demo(
         write(
             plan,
             categories=categories,
+            tax_classes=_tax_classes(plan),
             employees=employees,
             users=users,
             progress=progress,
@@ -201,6 +208,23 @@ def _categories_and_staff(plan: Plan, users):
                 )
             )
     return categories, employees
+
+
+def _tax_classes(plan: Plan) -> list[TaxClass]:
+    """The plan's tax classes with exactly its rates, made or brought up to date.
+
+    The plan computed its orders' taxes from these rates, so an existing
+    class of the same name (an earlier demo, flushed) is given them again.
+    """
+    classes = []
+    for name, rates in plan.tax_classes:
+        specs = [RateSpec(name=n, rate=Decimal(rate)) for n, rate in rates]
+        existing = TaxClass.objects.filter(name__iexact=name).first()
+        if existing is None:
+            classes.append(tax_class_create(name=name, rates=specs))
+        else:
+            classes.append(tax_class_update(tax_class=existing, rates=specs))
+    return classes
 
 
 def flush_store() -> dict[str, int]:

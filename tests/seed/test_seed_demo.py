@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: a consistent, reproducible, idempotent demo store."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.test import override_settings
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, StockMovement, TaxClass
 from catalog.services import category_create, product_create
 from customers.models import Client
 from sales.models import Order, OrderLine, OrderStatusChange
@@ -85,10 +86,34 @@ def test_order_totals_are_the_sums_of_their_lines():
     seed(seed=13)
 
     for order in Order.objects.prefetch_related("lines"):
-        assert order.total_amount == sum(
-            (line.quantity * line.unit_price for line in order.lines.all()), 0
+        lines = order.lines.all()
+        # v2: the subtotal is v1's total; the total adds taxes, less discounts.
+        assert order.subtotal == sum((line.line_total for line in lines), 0)
+        assert order.discount_total == sum((line.discount_amount for line in lines), 0)
+        assert order.tax_total == sum((line.tax_amount for line in lines), 0)
+        assert order.total_amount == (
+            order.subtotal - order.discount_total + order.tax_total
         )
         assert order.lines.exists()
+
+
+def test_the_demo_taxes_most_products_in_quebec_and_discounts_some_orders():
+    seed(seed=13, orders=200)
+
+    classes = {
+        c.name: [(r.name, str(r.rate)) for r in c.rates.order_by("position")]
+        for c in TaxClass.objects.prefetch_related("rates")
+    }
+    assert classes["Quebec (GST + QST)"] == [("GST", "0.05000"), ("QST", "0.09975")]
+    assert classes["Zero-rated (basic groceries)"] == []
+    used = Counter(Product.objects.values_list("tax_class__name", flat=True))
+    assert used.most_common(1)[0][0] == "Quebec (GST + QST)"
+    orders = Order.objects.all()
+    discounted = orders.exclude(discount_kind=None)
+    assert 0 < discounted.count() < orders.count()
+    kinds = set(discounted.values_list("discount_kind", flat=True))
+    assert kinds == {"percent", "amount"}
+    assert orders.filter(tax_total__gt=0).exists()
 
 
 def test_status_timestamps_and_history_follow_the_status():
