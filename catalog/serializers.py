@@ -10,6 +10,7 @@ from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
     ModelSerializer,
     PriceField,
+    StrictBooleanField,
     StrictCharField,
 )
 
@@ -143,15 +144,18 @@ class TaxClassSerializer(ModelSerializer):
         "replace the old ones. Orders keep the rates their lines copied.",
     )
 
+    # Declared, so DRF adds no uniqueness check from the one-default index:
+    # making a class the default moves the flag rather than clashing with it.
+    is_default = StrictBooleanField(
+        required=False,
+        help_text="Exactly one class is the default: making a class the "
+        "default moves the flag; the default cannot be unset.",
+    )
+
     class Meta:
         model = TaxClass
         fields = ["id", "name", "rates", "is_default"]
-        extra_kwargs = {
-            "is_default": {
-                "help_text": "Exactly one class is the default: making a class "
-                "the default moves the flag; the default cannot be unset."
-            }
-        }
+        validators: list = []
 
     def validate_rates(self, rates: list[dict]) -> list[RateSpec]:
         names = [rate["name"].casefold() for rate in rates]
