@@ -241,6 +241,7 @@ def tax_class_update(
         raise InvalidInput(
             f"{tax_class.name!r} is the default tax class; make another class "
             "the default instead.",
+            code="default_required",
             field="is_default",
         )
     data = {}

@@ -100,7 +100,7 @@ class ProductViewSet(ServiceModelViewSet):
     actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(
-    ["invalid", "unique"],
+    ["default_required", "unique"],
     field_name="is_default",
     actions=["create", "update", "partial_update"],
 )

@@ -90,13 +90,15 @@ def seed_demo(
     bulk: bool | None = None,
     now: datetime | None = None,
     progress: Callable[[str, int], ProgressBar] = no_progress,
+    discounted: float = 0.125,
 ) -> SeedResult:
     """Create the demo store, unless the store already has data.
 
     Running it again is harmless: a store that has categories, products,
     clients or orders is left alone (``flush_store`` first to start over).
     The same ``seed`` and ``now`` give the same store. ``bulk`` chooses the
-    COPY writer; ``None`` picks it for large demos.
+    COPY writer; ``None`` picks it for large demos. ``discounted`` is the
+    share of orders with a discount.
     """
     sizes = sizes or Sizes()
     if problems := sizes.problems():
@@ -118,7 +120,11 @@ def seed_demo(
     started = time.monotonic()
     seed = secrets.randbelow(2**31) if seed is None else seed
     plan = build_plan(
-        sizes=sizes, seed=seed, now=now or timezone.now(), progress=progress
+        sizes=sizes,
+        seed=seed,
+        now=now or timezone.now(),
+        progress=progress,
+        discounted=discounted,
     )
     generated = None if password else secrets.token_urlsafe(12)
     with transaction.atomic():

@@ -161,6 +161,8 @@ class Plan:
     events: list[Event] = field(default_factory=list)
     # (name, ((rate name, rate), ...)) of each tax class the products use.
     tax_classes: tuple = words.TAX_CLASSES
+    # The share of orders with a discount.
+    discounted: float = 0.125
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -175,6 +177,7 @@ def build_plan(
     seed: int,
     now: datetime,
     progress: Callable[[str, int], ProgressBar] = no_progress,
+    discounted: float = 0.125,
 ) -> Plan:
     """Draw a whole demo store from ``seed``, its history ending at ``now``."""
     rng = random.Random(seed)
@@ -190,6 +193,7 @@ def build_plan(
         clients=[],
         employees=[],
         orders=[],
+        discounted=discounted,
     )
     kinds = rng.sample(words.CATEGORIES, sizes.categories)
     plan.categories = [name for name, *_ in kinds]
@@ -402,7 +406,7 @@ def _orders_and_history(rng, plan: Plan, count, start, progress) -> None:
             client = draw.below(loyal if draw.chance(0.3) else client_count)
             seller = sellers[draw.below(len(sellers))] if draw.chance(0.85) else None
             priced = [money.Line(q, prices[p], rates[p]) for p, q in lines]
-            discount = _discount(draw, priced, reasons)
+            discount = _discount(draw, priced, reasons, plan.discounted)
             orders.append(
                 PlannedOrder(
                     client=client,
@@ -432,9 +436,9 @@ _PERCENTS = (Decimal(5), Decimal(10), Decimal(15), Decimal("12.5"), Decimal(20))
 _AMOUNTS = (Decimal("5.00"), Decimal("10.00"), Decimal("2.50"), Decimal("25.00"))
 
 
-def _discount(draw: _Draw, lines, reasons) -> money.Discount | None:
-    """A discount on about one order in eight: mostly percents, some amounts."""
-    if not draw.chance(0.125):
+def _discount(draw: _Draw, lines, reasons, share) -> money.Discount | None:
+    """A discount on ``share`` of the orders: mostly percents, some amounts."""
+    if not draw.chance(share):
         return None
     reason = reasons[draw.below(len(reasons))]
     if draw.chance(0.7):
