@@ -202,14 +202,16 @@ class OrderLineInputSerializer(serializers.Serializer):
         return attrs
 
 
-_PLAIN_DECIMAL = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+# More than zero, at most 10 digits before the point and 2 after, plainly
+# written; the range of each kind (a percent at most 100) is checked apart.
+_DISCOUNT_VALUE = r"^(?:0*[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9]))$"
 
 
 @extend_schema_field(
     {
         "type": "string",
         "format": "decimal",
-        "pattern": _PLAIN_DECIMAL,
+        "pattern": _DISCOUNT_VALUE,
         "example": "10.00",
     }
 )
@@ -220,7 +222,7 @@ class DiscountValueField(serializers.DecimalField):
         super().__init__(max_digits=12, decimal_places=2, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or not re.fullmatch(_PLAIN_DECIMAL, data):
+        if not isinstance(data, str) or not re.fullmatch(_DISCOUNT_VALUE, data):
             self.fail("invalid")
         return super().to_internal_value(data)
 

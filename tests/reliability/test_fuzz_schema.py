@@ -61,9 +61,11 @@ STATE_REFUSALS = {
         "authorization",
         "inactive_product",
         "duplicate_product",
-        # An amount discount above the lines' subtotal; two rates of a class
-        # with one name; unsetting the default class (move it instead).
+        # An amount discount above the lines' subtotal, a percent above 100
+        # (the range depends on the kind); two rates of a class with one
+        # name; unsetting the default class (move it instead).
         "discount_above_subtotal",
+        "out_of_range",
         "duplicate_rate_name",
         "default_required",
     },

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -397,3 +398,45 @@ def test_check_option_fails_on_a_broken_ledger():
 
     with pytest.raises(CommandError, match="stock differs from the sum"):
         call_command("seed_demo", check=True, stdout=StringIO())
+
+
+def test_the_check_finds_a_discount_cent_on_the_wrong_line():
+    seed(seed=58, orders=120)
+    order = next(
+        o
+        for o in Order.objects.exclude(discount_kind=None).prefetch_related("lines")
+        if len(o.lines.all()) >= 2
+        and all(line.discount_amount >= Decimal("0.01") for line in o.lines.all())
+    )
+    first, second = sorted(order.lines.all(), key=lambda line: line.pk)[:2]
+    # Sums and per-row constraints still hold; only the spread is wrong.
+    cent = Decimal("0.01")
+    for line, change in ((first, cent), (second, -cent)):
+        OrderLine.objects.filter(pk=line.pk).update(
+            discount_amount=line.discount_amount + change,
+            net_amount=line.net_amount - change,
+        )
+
+    found = invariant_violations()
+
+    assert set(found["line discount is not its largest-remainder share"]) == {
+        first.pk,
+        second.pk,
+    }
+
+
+def test_the_check_finds_a_tax_that_is_not_its_rate_of_the_net():
+    seed(seed=59)
+    line = OrderLine.objects.exclude(taxes=[]).order_by("pk").first()
+    taxes = [dict(tax) for tax in line.taxes]
+    taxes[0]["amount"] = f"{Decimal(taxes[0]['amount']) + Decimal('0.01'):.2f}"
+    OrderLine.objects.filter(pk=line.pk).update(
+        taxes=taxes, tax_amount=line.tax_amount + Decimal("0.01")
+    )
+
+    found = invariant_violations()
+
+    assert found["line taxes differ from their rates on its net amount"] == [line.pk]
+    assert found["order discount or tax differs from the sum of its lines'"] == [
+        line.order_id
+    ]
