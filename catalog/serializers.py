@@ -8,6 +8,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
+    BoundedListSerializer,
     ModelSerializer,
     PriceField,
     StrictBooleanField,
@@ -120,6 +121,9 @@ class RateField(serializers.DecimalField):
 class TaxRateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=50)
     rate = RateField(help_text="A fraction in [0, 1), at most 5 places: 0.09975.")
+
+    class Meta:
+        list_serializer_class = BoundedListSerializer
 
     def validate(self, attrs):
         # A partial update makes nested fields optional; a rate never is.

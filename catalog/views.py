@@ -9,7 +9,7 @@ from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet, page_size_errors
 
 from . import services
-from .filters import ProductFilter, StockMovementFilter
+from .filters import ProductFilter, StockMovementFilter, TaxClassFilter
 from .models import Category, Product, StockMovement, TaxClass, TaxRate
 from .serializers import (
     PRODUCT,
@@ -95,8 +95,16 @@ class ProductViewSet(ServiceModelViewSet):
     ["unique"], field_name="name", actions=["create", "update", "partial_update"]
 )
 @extend_validation_errors(
-    ["duplicate_rate_name", "invalid_rate", "unique"],
+    ["duplicate_rate_name", "invalid_rate", "unique", "null"],
     field_name="rates",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["null"], field_name="rates.INDEX", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(
+    ["max_length"],
+    field_name="rates.non_field_errors",
     actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(
@@ -108,7 +116,7 @@ class TaxClassViewSet(ServiceModelViewSet):
     serializer_class = TaxClassSerializer
     search_fields = ["name"]
     ordering_fields = ["name"]
-    filterset_fields = ["is_default"]
+    filterset_class = TaxClassFilter
 
     def get_queryset(self):
         rates = TaxRate.objects.order_by("position")
