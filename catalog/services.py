@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import services as audit
 from store_project.db.errors import (
     delete_or_refuse,
     row_lock_timeout,
@@ -73,20 +74,29 @@ RATE_PLACES = 5
 # --- Categories ----------------------------------------------------------------
 
 
+@transaction.atomic
 def category_create(*, name: str) -> Category:
     with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        return Category.objects.create(name=name)
+        category = Category.objects.create(name=name)
+    audit.record_create(category, ("name",))
+    return category
 
 
 def category_update(*, category: Category, name: str | None = None) -> Category:
     if name is None:  # a PATCH without a name changes nothing
         return category
-    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        model_update(instance=category, fields=("name",), data={"name": name})
+    with transaction.atomic():
+        with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+            changes = model_update(
+                instance=category, fields=("name",), data={"name": name}
+            )
+        audit.record_update(category, changes)
     return category
 
 
+@transaction.atomic
 def category_delete(*, category: Category) -> None:
+    audit.record_delete(category, ("name",))
     delete_or_refuse(
         category,
         f"Category {category.name!r} still has products; move them to another "
@@ -131,20 +141,27 @@ def product_create(
             reason=Reason.INITIAL,
             created_by=_user_or_none(by),
         )
+    audit.record_create(product, (*PRODUCT_EDITABLE_FIELDS, "stock"), by=by)
     return product
 
 
+@transaction.atomic
 def product_update(*, product: Product, **changes) -> Product:
     """Change a product's description fields. Stock is not among them."""
     if "sku" in changes:
         changes["sku"] = changes["sku"] or None
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        model_update(instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes)
+        changed = model_update(
+            instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes
+        )
+    audit.record_update(product, changed)
     return product
 
 
+@transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Delete a product on no order, with its stock movements."""
+    audit.record_delete(product, PRODUCT_EDITABLE_FIELDS)
     delete_or_refuse(
         product,
         f"Product {product.name!r} appears on orders and cannot be deleted; "
@@ -194,6 +211,14 @@ def _checked_rates(rates: Sequence[RateSpec]) -> list[RateSpec]:
     return [RateSpec(name=r.name.strip(), rate=r.rate) for r in rates]
 
 
+def _rates_of(tax_class: TaxClass) -> list[dict]:
+    """The class's rates as the audit log and the API write them."""
+    return [
+        {"name": r.name, "rate": f"{r.rate:.{RATE_PLACES}f}"}
+        for r in tax_class.rates.order_by("position")
+    ]
+
+
 def _write_rates(tax_class: TaxClass, rates: list[RateSpec]) -> None:
     tax_class.rates.all().delete()
     TaxRate.objects.bulk_create(
@@ -202,11 +227,16 @@ def _write_rates(tax_class: TaxClass, rates: list[RateSpec]) -> None:
     )
 
 
-def _take_the_default_flag(tax_class: TaxClass) -> None:
-    """Make ``tax_class`` the one default: the flag moves from the old one."""
-    TaxClass.objects.filter(is_default=True).exclude(pk=tax_class.pk).update(
-        is_default=False
-    )
+def _take_the_default_flag(tax_class: TaxClass | None = None) -> None:
+    """Unset the old default, so ``tax_class`` can be the one default."""
+    others = TaxClass.objects.filter(is_default=True)
+    if tax_class is not None and tax_class.pk is not None:
+        others = others.exclude(pk=tax_class.pk)
+    for old in others.select_for_update(no_key=True):
+        changes = model_update(
+            instance=old, fields=("is_default",), data={"is_default": False}
+        )
+        audit.record_update(old, changes)
 
 
 @transaction.atomic
@@ -217,9 +247,18 @@ def tax_class_create(
     checked = _checked_rates(rates)
     with unique_violations_as_invalid_input(_TAX_CLASS_UNIQUE):
         if is_default:
-            TaxClass.objects.filter(is_default=True).update(is_default=False)
+            _take_the_default_flag()
         tax_class = TaxClass.objects.create(name=name, is_default=is_default)
         _write_rates(tax_class, checked)
+    audit.record(
+        action="create",
+        instance=tax_class,
+        changes={
+            "name": (None, tax_class.name),
+            "is_default": (None, tax_class.is_default),
+            "rates": (None, _rates_of(tax_class)),
+        },
+    )
     return tax_class
 
 
@@ -252,18 +291,35 @@ def tax_class_update(
     with unique_violations_as_invalid_input(_TAX_CLASS_UNIQUE):
         if is_default:
             _take_the_default_flag(tax_class)
-        model_update(instance=tax_class, fields=("name", "is_default"), data=data)
+        changes = dict(
+            model_update(instance=tax_class, fields=("name", "is_default"), data=data)
+        )
         if checked is not None:
+            before = _rates_of(tax_class)
             _write_rates(tax_class, checked)
+            after = _rates_of(tax_class)
+            if after != before:
+                changes["rates"] = (before, after)
+    audit.record_update(tax_class, changes)
     return tax_class
 
 
+@transaction.atomic
 def tax_class_delete(*, tax_class: TaxClass) -> None:
     if tax_class.is_default:
         raise ProtectedObjectError(
             f"{tax_class.name!r} is the default tax class and cannot be deleted; "
             "make another class the default first."
         )
+    audit.record(
+        action="delete",
+        instance=tax_class,
+        changes={
+            "name": (tax_class.name, None),
+            "is_default": (tax_class.is_default, None),
+            "rates": (_rates_of(tax_class), None),
+        },
+    )
     delete_or_refuse(
         tax_class,
         f"Tax class {tax_class.name!r} is used by products; give them another "

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "staff",
     "sales",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ EXPECTED = {
         "employee": READ_WRITE,
         "order": READ_WRITE,
         "taxclass": READ_WRITE,
+        "auditentry": VIEW,
     },
     "clerk": {
         "category": VIEW,

@@ -204,3 +204,64 @@ def test_the_list_costs_the_same_queries_for_many_classes(
 
     assert body["count"] == 31
     assert all(c["rates"] for c in body["results"] if c["name"] != "Standard")
+
+
+def test_every_change_of_a_class_is_in_the_audit_log(manager_api):
+    from audit.models import AuditEntry
+
+    standard = TaxClass.objects.get(is_default=True)
+    created = manager_api.post(
+        URL, {"name": "Quebec", "rates": QUEBEC, "is_default": True}, format="json"
+    ).json()
+    url = f"{URL}{created['id']}/"
+    manager_api.patch(url, {"rates": QUEBEC[:1]}, format="json")
+    manager_api.patch(f"{URL}{standard.pk}/", {"is_default": True}, format="json")
+    assert manager_api.delete(url).status_code == 204
+
+    log = [
+        (e.action, e.object_id, e.changes, e.actor)
+        for e in AuditEntry.objects.filter(object_type="taxclass").order_by("id")
+    ]
+    user = manager_api.user.username
+    gst = {"name": "GST", "rate": "0.05000"}
+    qst = {"name": "QST", "rate": "0.09975"}
+    assert log == [
+        ("update", standard.pk, {"is_default": [True, False]}, user),
+        (
+            "create",
+            created["id"],
+            {
+                "name": [None, "Quebec"],
+                "is_default": [None, True],
+                "rates": [None, [gst, qst]],
+            },
+            user,
+        ),
+        ("update", created["id"], {"rates": [[gst, qst], [gst]]}, user),
+        ("update", created["id"], {"is_default": [True, False]}, user),
+        ("update", standard.pk, {"is_default": [False, True]}, user),
+        (
+            "delete",
+            created["id"],
+            {
+                "name": ["Quebec", None],
+                "is_default": [False, None],
+                "rates": [[gst], None],
+            },
+            user,
+        ),
+    ]
+
+
+def test_a_refused_change_of_a_class_leaves_no_entry(manager_api):
+    from audit.models import AuditEntry
+
+    used = TaxClass.objects.create(name="Used")
+    ProductFactory(tax_class=used)
+    standard = TaxClass.objects.get(is_default=True)
+
+    manager_api.delete(f"{URL}{used.pk}/")
+    manager_api.patch(f"{URL}{standard.pk}/", {"is_default": False}, format="json")
+    manager_api.post(URL, {"name": "standard"}, format="json")
+
+    assert not AuditEntry.objects.filter(object_type="taxclass").exists()

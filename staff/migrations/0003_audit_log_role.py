@@ -10,7 +10,7 @@ def sync(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("staff", "0002_roles"),
-        ("catalog", "0005_standard_tax_class"),
+        ("audit", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]

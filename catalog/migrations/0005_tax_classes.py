@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_count_product_rows"),
+        ("catalog", "0004_movements_append_only"),
     ]
 
     operations = [

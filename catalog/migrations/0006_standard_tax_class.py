@@ -8,6 +8,6 @@ def create_standard(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0004_tax_classes")]
+    dependencies = [("catalog", "0005_tax_classes")]
 
     operations = [migrations.RunPython(create_standard, migrations.RunPython.noop)]

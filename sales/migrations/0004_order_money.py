@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales", "0002_count_order_rows"),
+        ("sales", "0003_status_changes_append_only"),
     ]
 
     operations = [
