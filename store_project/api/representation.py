@@ -6,7 +6,6 @@ resources are written by a ``Representation`` instead, with these helpers,
 which give exactly DRF's output (tests compare both on the same objects).
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -14,15 +13,22 @@ from decimal import Decimal
 from functools import partial
 from operator import attrgetter
 
+import orjson
 from django.db.models import Expression
 from django.utils import timezone
 
 _CENT = Decimal("0.01")
 
 
-def money(value: Decimal | None) -> str | None:
-    """A ``DecimalField(decimal_places=2)`` as DRF writes it: ``"19.90"``."""
-    return None if value is None else f"{value.quantize(_CENT):f}"
+def money(value: Decimal | str | None) -> str | None:
+    """A ``DecimalField(decimal_places=2)`` as DRF writes it: ``"19.90"``.
+
+    A string is a column PostgreSQL already wrote as text (``numeric(n, 2)``
+    cast to ``text``: the same digits), passed through as is.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return f"{value.quantize(_CENT):f}"
 
 
 def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
@@ -38,8 +44,8 @@ def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
 
 
 def json_value(value):
-    """A JSON column: parsed already (the ORM, an instance) or as its text."""
-    return json.loads(value) if isinstance(value, str) else value
+    """A JSON column: parsed already (an instance's) or read as its text."""
+    return orjson.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,14 @@ class Representation:
         """The row a list would read for ``instance``."""
         return self._attributes(instance)
 
-    def write(self, rows: Iterable[tuple]) -> list[dict]:
-        """Each row as the API's dict."""
+    def write(
+        self, rows: Iterable[tuple], *, money_as_text: bool = False
+    ) -> list[dict]:
+        """Each row as the API's dict.
+
+        ``money_as_text``: the rows hold their money as PostgreSQL wrote it
+        in text (``numeric(n, 2)::text``), already the API's digits.
+        """
         tz = timezone.get_current_timezone()
         writers = {
             "money": money,
@@ -96,7 +108,11 @@ class Representation:
             "text": str,
             "json": json_value,
         }
-        converters = [(name, writers[kind]) for name, kind in self._converted]
+        converters = [
+            (name, writers[kind])
+            for name, kind in self._converted
+            if not (money_as_text and kind == "money")
+        ]
         answers = []
         for row in rows:
             answer = dict(zip(self._names, row, strict=True))
