@@ -21,6 +21,7 @@ EXPECTED = {
         "order": READ_WRITE,
         "webhook": READ_WRITE,
         "delivery": VIEW,
+        "taxclass": READ_WRITE,
         "auditentry": VIEW,
     },
     "clerk": {
@@ -30,6 +31,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "taxclass": VIEW,
     },
     "warehouse": {
         "category": VIEW,
@@ -38,6 +40,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "taxclass": VIEW,
     },
 }
 ORDER_ACTIONS = {
