@@ -438,9 +438,9 @@ def test_stack_task_definition_matches_the_pipeline_templates():
         assert worker_container["Name"] == container["name"] == "worker"
         assert worker_container["Command"] == container["command"]
         assert worker_container["User"] == container["user"]
-        assert {s["Name"] for s in worker_container["Secrets"]} == {
-            s["name"] for s in container["secrets"]
-        }
+        assert {
+            s["Name"] for s in in_environment(worker_container["Secrets"], environment)
+        } == {s["name"] for s in container["secrets"]}
         assert {e["Name"] for e in worker_container["Environment"]} <= {
             e["name"] for e in container["environment"]
         }
