@@ -16,7 +16,7 @@ The bench runs ``VACUUM ANALYZE`` itself after each of these that writes.
 Draft orders for the confirmation pools are bulk-inserted: tens of thousands
 through ``order_create`` would take minutes, and a draft with its lines and its
 total is all that service writes (no stock, no ledger). Every stock change
-goes through ``catalog.services``, so the ledger stays exact.
+goes through ``inventory.services``, so the ledger stays exact.
 """
 
 import json
@@ -41,8 +41,11 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from catalog import services as catalog_services  # noqa: E402
-from catalog.models import Category, Product, StockMovement  # noqa: E402
+from catalog.models import Category, Product  # noqa: E402
 from customers.models import Client  # noqa: E402
+from inventory import services as inventory_services  # noqa: E402
+from inventory.models import StockLevel, StockMovement  # noqa: E402
+from inventory.selectors import products_with_stock  # noqa: E402
 from sales.models import Order, OrderLine  # noqa: E402
 
 PRODUCTS, CLIENTS, ORDERS = 2000, 1000, 20000
@@ -121,12 +124,11 @@ def _bulk_store() -> dict:
             sku=f"B-{i:05d}",
             description="A product of the benchmark store.",
             unit_price=Decimal(rng.randint(100, 50000)) / 100,
-            stock=0,
             reorder_level=rng.randint(0, 20),
         )
         for i in range(PRODUCTS)
     )
-    catalog_services.stock_apply(
+    _stock_apply(
         changes={p.pk: rng.randint(50, 500) for p in products}, reason="initial"
     )
     clients = Client.objects.bulk_create(
@@ -140,9 +142,11 @@ def _bulk_store() -> dict:
 def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
     """Insert ``count`` draft orders of ``lines`` distinct products each."""
     picks = [rng.sample(products, lines) for _ in range(count)]
+    location = inventory_services.location_default()
     orders = Order.objects.bulk_create(
         Order(
             client=rng.choice(clients),
+            location=location,
             total_amount=sum((p.unit_price for p in chosen), Decimal("0.00")),
         )
         for chosen in picks
@@ -201,20 +205,18 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
         hot = catalog_services.product_create(
             category=category, name="Bench hot product", unit_price=Decimal("9.99")
         )
-        catalog_services.stock_apply(changes={hot.pk: size}, reason="restock")
+        _stock_apply(changes={hot.pk: size}, reason="restock")
         pools["hot"] = {
             "orders": _bulk_drafts(rng, clients, [hot], size, 1),
             "products": [hot.pk],
         }
         many = active
-        catalog_services.stock_apply(
-            changes={p.pk: size for p in many}, reason="restock"
-        )
+        _stock_apply(changes={p.pk: size for p in many}, reason="restock")
         pools["many"] = {
             "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER),
             "products": [p.pk for p in many],
         }
-        last = catalog_services.product_create(
+        last = inventory_services.product_create(
             category=category,
             name="Bench last units",
             unit_price=Decimal("4.99"),
@@ -237,11 +239,20 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
                 "\n".join(map(str, ids)) + "\n"
             )
         pool["stock_before"] = dict(
-            Product.objects.filter(pk__in=pool["products"]).values_list("pk", "stock")
+            products_with_stock()
+            .filter(pk__in=pool["products"])
+            .values_list("pk", "stock")
         )
         pool["size"] = len(orders)
         pool["round_size"] = len(pool["rounds"][0])
     return pools
+
+
+def _stock_apply(**kwargs) -> None:
+    """A stock change at the default location, where the bench's orders are."""
+    inventory_services.stock_apply(
+        location_id=inventory_services.location_default().pk, **kwargs
+    )
 
 
 def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> dict:
@@ -252,17 +263,17 @@ def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> di
     """
     pool = _load(workdir / "pools.json")[pool_name]
     ledger = (
-        StockMovement.objects.filter(product=OuterRef("pk"))
+        StockMovement.objects.filter(
+            product=OuterRef("product"), location=OuterRef("location")
+        )
         .values("product")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    mismatched = (
-        Product.objects.annotate(ledger=Coalesce(Subquery(ledger), 0))
-        .exclude(stock=Coalesce(Subquery(ledger), 0))
-        .count()
-    )
-    negative = Product.objects.filter(stock__lt=0).count()
+    mismatched = StockLevel.objects.exclude(
+        on_hand=Coalesce(Subquery(ledger), 0)
+    ).count()
+    negative = StockLevel.objects.filter(on_hand__lt=0).count()
     orders = Order.objects.filter(pk__in=pool["orders"])
     confirmed = orders.filter(status="confirmed").count()
     this_round = None
@@ -283,7 +294,7 @@ def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> di
         or 0
     )
     before = {int(k): v for k, v in pool["stock_before"].items()}
-    after = dict(Product.objects.filter(pk__in=before).values_list("pk", "stock"))
+    after = dict(products_with_stock().filter(pk__in=before).values_list("pk", "stock"))
     stock_taken = sum(before[pk] - after[pk] for pk in before)
     # More units confirmed than the products held: the oversell a race would cause.
     oversold = max(0, ordered - sum(before.values())) + negative
@@ -322,9 +333,7 @@ def queries_per_request(workdir: Path) -> dict:
         1,
         LINES_PER_ORDER,
     )[0]
-    catalog_services.stock_apply(
-        changes=dict.fromkeys(products[:LINES_PER_ORDER], 1), reason="restock"
-    )
+    _stock_apply(changes=dict.fromkeys(products[:LINES_PER_ORDER], 1), reason="restock")
     body = {
         "client": client_id,
         "lines": [{"product": p, "quantity": 1} for p in products[:LINES_PER_ORDER]],

@@ -1,22 +1,63 @@
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from inventory.models import Location
 from store_project.db.errors import delete_or_refuse
 from store_project.db.updates import model_update
+from store_project.exceptions import InvalidInput
 
 from .models import Employee
 
-EMPLOYEE_EDITABLE_FIELDS = ("name", "position", "is_active", "user")
+EMPLOYEE_EDITABLE_FIELDS = ("name", "position", "is_active", "user", "home_location")
 
 
+@transaction.atomic
 def employee_create(
-    *, name: str, position: str = "", is_active: bool = True, user=None
-):
-    return Employee.objects.create(
-        name=name, position=position, is_active=is_active, user=user
+    *,
+    name: str,
+    position: str = "",
+    is_active: bool = True,
+    user=None,
+    locations: Iterable[Location] = (),
+    home_location: Location | None = None,
+) -> Employee:
+    locations = list(locations)
+    _check_home(home_location, locations)
+    employee = Employee.objects.create(
+        name=name,
+        position=position,
+        is_active=is_active,
+        user=user,
+        home_location=home_location,
     )
-
-
-def employee_update(*, employee: Employee, **changes) -> Employee:
-    model_update(instance=employee, fields=EMPLOYEE_EDITABLE_FIELDS, data=changes)
+    employee.locations.set(locations)
     return employee
+
+
+@transaction.atomic
+def employee_update(
+    *, employee: Employee, locations: Iterable[Location] | None = None, **changes
+) -> Employee:
+    """Change an employee; ``locations``, when given, replace the old ones."""
+    if locations is not None:
+        locations = list(locations)
+    home = changes.get("home_location", employee.home_location)
+    works_at = locations if locations is not None else list(employee.locations.all())
+    _check_home(home, works_at)
+    model_update(instance=employee, fields=EMPLOYEE_EDITABLE_FIELDS, data=changes)
+    if locations is not None:
+        employee.locations.set(locations)
+    return employee
+
+
+def _check_home(home: Location | None, locations: list[Location]) -> None:
+    if home is not None and home.pk not in {loc.pk for loc in locations}:
+        raise InvalidInput(
+            f"The home location {home.code} must be one of the employee's locations.",
+            code="not_in_locations",
+            field="home_location",
+        )
 
 
 def employee_delete(*, employee: Employee) -> None:

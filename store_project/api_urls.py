@@ -2,8 +2,14 @@
 
 from django.urls import path
 
-from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
+from catalog.views import CategoryViewSet
 from customers.views import ClientViewSet
+from inventory.views import (
+    LocationViewSet,
+    ProductViewSet,
+    StockLevelViewSet,
+    StockMovementViewSet,
+)
 from sales.views import OrderViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
@@ -12,6 +18,8 @@ from store_project.api.router import router
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
+router.register("locations", LocationViewSet, basename="location")
+router.register("stock-levels", StockLevelViewSet, basename="stocklevel")
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")

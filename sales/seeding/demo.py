@@ -18,9 +18,11 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product
 from catalog.services import category_create
 from customers.models import Client
+from inventory.models import Location, StockLevel, StockMovement, Transfer, TransferLine
+from inventory.services import location_create
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
 from staff.services import employee_create
@@ -122,6 +124,9 @@ def seed_demo(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
         if store_has_data():
             return SeedResult(seeded=False, counts=store_counts())
+        if not Location.objects.filter(is_default=True).exists():
+            # A store whose tables were emptied (not through migrate).
+            location_create(code="MAIN", name="Main store", is_default=True)
         users, logins = _logins(groups, password or generated)
         categories, employees = _categories_and_staff(plan, users)
         write = write_with_copy if bulk else write_with_services
@@ -217,9 +222,13 @@ def flush_store() -> dict[str, int]:
         OrderLine,
         Order,
         StockMovement,
+        TransferLine,
+        Transfer,
+        StockLevel,
         Product,
         Category,
         Client,
+        Employee.locations.through,
         Employee,
     ]
     with transaction.atomic():

@@ -19,13 +19,15 @@ except ImportError:  # pragma: no cover - depends on the machine
         allow_module_level=True,
     )
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product
 from customers.models import Client
+from inventory.models import StockMovement
 from sales.models import Order
 from sales.services import order_transition
 from tests.browser.conftest import screenshot
 from tests.conftest import ensure_roles
 from tests.factories import OrderFactory, ProductFactory, UserFactory
+from tests.helpers import stock_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,7 +212,7 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
     expect(readonly(page, "stock")).to_have_text("22")
     screenshot(page, "08-warehouse-product-after-restock")
     ink.refresh_from_db()
-    assert ink.stock == 22
+    assert stock_of(ink) == 22
     assert ink.movements.first().note == "Delivery 42"
 
     page = new_page()

@@ -38,6 +38,7 @@ from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
     EmployeeFactory,
+    LocationFactory,
     OrderFactory,
     ProductFactory,
     UserFactory,
@@ -52,7 +53,8 @@ ERROR_TYPES = {"validation_error", "client_error", "server_error"}
 # depend on what is in the database (a duplicate name, an id that does not
 # exist, a login that matches no account, an inactive product) or relate two
 # values (the same product on two lines of an order), or on an earlier request
-# (an Idempotency-Key the fuzzer already sent with another request).
+# (an Idempotency-Key the fuzzer already sent with another request), or the
+# default location (which stays active and the default until another is).
 STATE_REFUSALS = {
     400: {
         "unique",
@@ -60,6 +62,11 @@ STATE_REFUSALS = {
         "authorization",
         "inactive_product",
         "duplicate_product",
+        "default_inactive",
+        "default_required",
+        "inactive_location",
+        "out_of_scope",
+        "not_in_locations",
     },
     422: {"idempotency_key_reused"},
 }
@@ -156,6 +163,8 @@ def seeded():
         "employees": employee.pk,
         "orders": orders[1].pk,
         "stock-movements": products[2].movements.first().pk,
+        "locations": LocationFactory().pk,
+        "stock-levels": products[0].stock_levels.first().pk,
     }
 
 

@@ -1,0 +1,169 @@
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from catalog.models import Product
+from store_project.api.representation import Field, Representation
+from store_project.api.serializers import (
+    ModelSerializer,
+    PriceField,
+    StrictBooleanField,
+    StrictCharField,
+)
+
+from .models import MAX_INT, Location, StockLevel, StockMovement
+from .selectors import PRODUCT_IS_LOW_STOCK, PRODUCT_STOCK
+from .services import ADJUSTMENT_REASONS
+
+# A product as the API answers it: the catalog's fields and its total stock
+# over every location. The product list reads its page in these columns;
+# ``stock`` and ``is_low_stock`` are computed in the list's query
+# (``inventory.selectors.products_with_stock`` annotates an instance alike).
+PRODUCT = Representation(
+    Field("id"),
+    Field("sku"),
+    Field("name"),
+    Field("description"),
+    Field("unit_price", kind="money"),
+    Field("stock", PRODUCT_STOCK, attribute="stock"),
+    Field("reorder_level"),
+    Field("is_low_stock", PRODUCT_IS_LOW_STOCK, attribute="is_low_stock"),
+    Field("category", "category_id"),
+    Field("category_name", "category__name"),
+    Field("is_active"),
+    Field("created_at", kind="timestamp"),
+    Field("updated_at", kind="timestamp"),
+)
+
+
+class ProductSerializer(ModelSerializer):
+    sku = StrictCharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
+    unit_price = PriceField()
+    stock = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_INT,
+        required=False,
+        default=0,
+        help_text="Opening stock on create, at the default location; read-only "
+        "afterwards (ignored on update): the sum of the product's stock levels, "
+        "changed through orders, adjustments and transfers only.",
+    )
+    reorder_level = serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, required=False, default=0
+    )
+    is_low_stock = serializers.BooleanField(read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = PRODUCT.fields
+
+    def to_representation(self, product):
+        if not isinstance(product, Product):
+            return super().to_representation(product)
+        return PRODUCT.write([PRODUCT.row_of(product)])[0]
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    # Zero is refused by stock_adjust, on this field, for the admin as here.
+    quantity = serializers.IntegerField(
+        min_value=-MAX_INT,
+        max_value=MAX_INT,
+        help_text="Signed change of stock, not zero.",
+    )
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS]
+    )
+    note = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Where the stock changes; the default location when omitted.",
+    )
+
+
+class StockMovementSerializer(ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
+    purchase_order = serializers.IntegerField(
+        source="purchase_order_id", read_only=True, allow_null=True
+    )
+    # "return" is a keyword, so it is declared through the class namespace.
+    vars()["return"] = serializers.IntegerField(
+        source="return_id", read_only=True, allow_null=True
+    )
+    unit_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=4, read_only=True, allow_null=True
+    )
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "product",
+            "location",
+            "quantity",
+            "reason",
+            "order",
+            "transfer",
+            "purchase_order",
+            "return",
+            "unit_cost",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LocationSerializer(ModelSerializer):
+    code = StrictCharField(
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9-]{1,20}$", "Use 1-20 characters of A-Z, 0-9 and '-'."
+            )
+        ],
+        help_text="1-20 characters of A-Z, 0-9 and '-'; stored upper-cased.",
+    )
+    name = StrictCharField(max_length=100)
+    address = StrictCharField(required=False, allow_blank=True, max_length=10_000)
+    is_active = StrictBooleanField(required=False)
+    is_default = StrictBooleanField(
+        required=False,
+        help_text="Exactly one location is the default: making one the default "
+        "moves the flag from the old one.",
+    )
+
+    class Meta:
+        model = Location
+        fields = ["id", "code", "name", "kind", "address", "is_active", "is_default"]
+
+    def validate_code(self, value: str) -> str:
+        return value.upper()
+
+
+class StockLevelSerializer(ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    sku = serializers.CharField(source="product.sku", read_only=True, allow_null=True)
+    reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    is_low_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "sku",
+            "location",
+            "on_hand",
+            "reorder_level",
+            "is_low_stock",
+        ]
+        read_only_fields = ["id", "product", "location", "on_hand"]
