@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from django.db import transaction
+
+from audit import services as audit
 from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
 from store_project.db.updates import model_update
 
@@ -33,20 +36,29 @@ PRODUCT_EDITABLE_FIELDS = (
 # --- Categories ----------------------------------------------------------------
 
 
+@transaction.atomic
 def category_create(*, name: str) -> Category:
     with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        return Category.objects.create(name=name)
+        category = Category.objects.create(name=name)
+    audit.record_create(category, ("name",))
+    return category
 
 
 def category_update(*, category: Category, name: str | None = None) -> Category:
     if name is None:  # a PATCH without a name changes nothing
         return category
-    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        model_update(instance=category, fields=("name",), data={"name": name})
+    with transaction.atomic():
+        with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+            changes = model_update(
+                instance=category, fields=("name",), data={"name": name}
+            )
+        audit.record_update(category, changes)
     return category
 
 
+@transaction.atomic
 def category_delete(*, category: Category) -> None:
+    audit.record_delete(category, ("name",))
     delete_or_refuse(
         category,
         f"Category {category.name!r} still has products; move them to another "
@@ -67,8 +79,9 @@ def product_create(
     reorder_level: int = 0,
     is_active: bool = True,
 ) -> Product:
-    """Create a product without stock (``inventory.services.product_create``
-    gives it its opening stock)."""
+    """Create a product without stock. ``inventory.services.product_create``
+    is the service that callers use: it adds the opening stock and records
+    the creation in the audit log, with that stock."""
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
         return Product.objects.create(
             category=category,
@@ -81,17 +94,23 @@ def product_create(
         )
 
 
+@transaction.atomic
 def product_update(*, product: Product, **changes) -> Product:
     """Change a product's description fields. Stock is not among them."""
     if "sku" in changes:
         changes["sku"] = changes["sku"] or None
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        model_update(instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes)
+        changed = model_update(
+            instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes
+        )
+    audit.record_update(product, changed)
     return product
 
 
+@transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Delete a product on no order, with its stock levels and movements."""
+    audit.record_delete(product, PRODUCT_EDITABLE_FIELDS)
     delete_or_refuse(
         product,
         f"Product {product.name!r} appears on orders and cannot be deleted; "

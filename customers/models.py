@@ -1,8 +1,10 @@
 from django.db import models
 from django.db.models.functions import Lower
 
+from store_project.db.updates import LoadedValues
 
-class Client(models.Model):
+
+class Client(LoadedValues, models.Model):
     name = models.CharField(max_length=100, db_index=True)
     # Stored lower-cased (see customers.services.normalize_email).
     email = models.EmailField(max_length=254)

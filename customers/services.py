@@ -1,3 +1,6 @@
+from django.db import transaction
+
+from audit import services as audit
 from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
 from store_project.db.updates import model_update
 
@@ -10,30 +13,41 @@ _CLIENT_UNIQUE = {
     )
 }
 CLIENT_EDITABLE_FIELDS = ("name", "email", "phone", "address")
+# Personal information: the audit log names these fields, never their values.
+CLIENT_PERSONAL_FIELDS = ("name", "email", "phone", "address")
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+@transaction.atomic
 def client_create(
     *, name: str, email: str, phone: str = "", address: str = ""
 ) -> Client:
     with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
-        return Client.objects.create(
+        client = Client.objects.create(
             name=name, email=normalize_email(email), phone=phone, address=address
         )
+    audit.record_create(client, CLIENT_EDITABLE_FIELDS, personal=CLIENT_PERSONAL_FIELDS)
+    return client
 
 
+@transaction.atomic
 def client_update(*, client: Client, **changes) -> Client:
     if "email" in changes:
         changes["email"] = normalize_email(changes["email"])
     with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
-        model_update(instance=client, fields=CLIENT_EDITABLE_FIELDS, data=changes)
+        changed = model_update(
+            instance=client, fields=CLIENT_EDITABLE_FIELDS, data=changes
+        )
+    audit.record_update(client, changed, personal=CLIENT_PERSONAL_FIELDS)
     return client
 
 
+@transaction.atomic
 def client_delete(*, client: Client) -> None:
+    audit.record_delete(client, CLIENT_EDITABLE_FIELDS, personal=CLIENT_PERSONAL_FIELDS)
     delete_or_refuse(
         client,
         f"Client {client.name!r} has orders and cannot be deleted; their "

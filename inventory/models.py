@@ -239,8 +239,9 @@ class StockMovement(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="movements"
     )
+    # Indexed by (location, product) below, which serves a location alone too.
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="movements"
+        Location, on_delete=models.PROTECT, related_name="movements", db_index=False
     )
     quantity = models.IntegerField(help_text="Signed change of stock.")
     reason = models.CharField(max_length=20, choices=Reason.choices, db_index=True)
@@ -262,7 +263,8 @@ class StockMovement(models.Model):
     note = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # Kept while their history is: a null here would rewrite it.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import services as audit
 from catalog import services as catalog_services
 from catalog.models import Category, Product
 from store_project.db.errors import (
@@ -166,6 +167,16 @@ def product_create(
     movement at the default location."""
     product = catalog_services.product_create(
         category=category, name=name, unit_price=unit_price, **fields
+    )
+    values = audit.values_of(product, catalog_services.PRODUCT_EDITABLE_FIELDS)
+    audit.record(
+        action="create",
+        instance=product,
+        changes={
+            **{name: (None, value) for name, value in values.items()},
+            "stock": (None, stock),
+        },
+        by=by,
     )
     if stock:
         stock_apply(

@@ -62,6 +62,7 @@ ROLES: dict[str, list[str]] = {
         *_DRAFT_ORDERS,
         *_FULFILMENT,
         "sales.view_reports",
+        "audit.view_auditentry",
         # Managers see and act at every location, whatever their employee's.
         "inventory.access_all_locations",
     ],

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("catalog", "0003_count_product_rows"),
+        ("catalog", "0004_movements_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                             models.ForeignKey(
                                 blank=True,
                                 null=True,
-                                on_delete=django.db.models.deletion.SET_NULL,
+                                on_delete=django.db.models.deletion.PROTECT,
                                 related_name="+",
                                 to=settings.AUTH_USER_MODEL,
                             ),

@@ -3,7 +3,9 @@
 Every movement so far happened at MAIN, and each product's stock becomes its
 stock level there (on hand = the old stock = the sum of its movements), with
 the product's reorder level. Plain SQL over whole tables: one statement each,
-whatever the size of the store.
+whatever the size of the store. The ledger's rows are append-only (a trigger
+refuses their UPDATE), so their location comes as the new column's default,
+which PostgreSQL records once for the table without writing any row.
 """
 
 import django.db.models.deletion
@@ -23,19 +25,39 @@ REASONS = [
 ]
 
 
-def move_stock_to_main(apps, schema_editor):
+def create_main(apps, schema_editor):
     Location = apps.get_model("inventory", "Location")
-    main = Location.objects.filter(is_default=True).first()
-    if main is None:
-        main = Location.objects.create(
+    if not Location.objects.filter(is_default=True).exists():
+        Location.objects.create(
             code="MAIN", name="Main store", kind="store", is_default=True
         )
+
+
+def _main_id(apps) -> int:
+    return apps.get_model("inventory", "Location").objects.get(is_default=True).pk
+
+
+def add_movement_locations(apps, schema_editor):
+    main = int(_main_id(apps))
+    for statement in (
+        f"ALTER TABLE catalog_stockmovement ADD COLUMN location_id bigint NOT NULL "
+        f"DEFAULT {main}",
+        "ALTER TABLE catalog_stockmovement ALTER COLUMN location_id DROP DEFAULT",
+        "ALTER TABLE catalog_stockmovement ADD CONSTRAINT "
+        "catalog_stockmovement_location_id_fk_inventory_location_id "
+        "FOREIGN KEY (location_id) REFERENCES inventory_location (id) "
+        "DEFERRABLE INITIALLY DEFERRED",
+    ):
+        schema_editor.execute(statement)
+
+
+def drop_movement_locations(apps, schema_editor):
+    schema_editor.execute("ALTER TABLE catalog_stockmovement DROP COLUMN location_id")
+
+
+def move_stock_to_main(apps, schema_editor):
+    main = _main_id(apps)
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE catalog_stockmovement SET location_id = %s "
-            "WHERE location_id IS NULL",
-            [main.pk],
-        )
         cursor.execute(
             """
             INSERT INTO inventory_stocklevel
@@ -47,11 +69,8 @@ def move_stock_to_main(apps, schema_editor):
             )
             ON CONFLICT (product_id, location_id) DO NOTHING
             """,
-            [main.pk],
+            [main],
         )
-        # The deferred foreign-key checks of the rows above run now, so that
-        # the next operation may alter the table in the same transaction.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _rename_content_type(apps, "catalog", "inventory")
 
 
@@ -65,7 +84,6 @@ def move_stock_back(apps, schema_editor):
             """
         )
         cursor.execute("DELETE FROM inventory_stocklevel")
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _rename_content_type(apps, "inventory", "catalog")
 
 
@@ -82,21 +100,11 @@ def _rename_content_type(apps, old: str, new: str) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0001_initial"),
-        ("catalog", "0004_stockmovement_moves_to_inventory"),
+        ("catalog", "0005_stockmovement_moves_to_inventory"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="stockmovement",
-            name="location",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="movements",
-                to="inventory.location",
-            ),
-        ),
         migrations.AddField(
             model_name="stockmovement",
             name="transfer",
@@ -155,16 +163,25 @@ class Migration(migrations.Migration):
                 name="catalog_stockmovement_reason_valid",
             ),
         ),
-        migrations.RunPython(move_stock_to_main, move_stock_back),
-        migrations.AlterField(
-            model_name="stockmovement",
-            name="location",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="movements",
-                to="inventory.location",
-            ),
+        migrations.RunPython(create_main, migrations.RunPython.noop),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="stockmovement",
+                    name="location",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.location",
+                    ),
+                )
+            ],
+            database_operations=[
+                migrations.RunPython(add_movement_locations, drop_movement_locations)
+            ],
         ),
+        migrations.RunPython(move_stock_to_main, move_stock_back),
         migrations.AddIndex(
             model_name="stockmovement",
             index=models.Index(

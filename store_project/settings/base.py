@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "staff",
     "sales",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "auditentry": VIEW,
     },
     "clerk": {
         "category": VIEW,

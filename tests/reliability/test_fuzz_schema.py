@@ -34,6 +34,7 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from audit import services as audit
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -165,6 +166,7 @@ def seeded():
         "stock-movements": products[2].movements.first().pk,
         "locations": LocationFactory().pk,
         "stock-levels": products[0].stock_levels.first().pk,
+        "audit-log": audit.record_create(employee, ["name"]).pk,
     }
 
 

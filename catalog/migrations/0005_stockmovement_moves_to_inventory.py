@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_count_product_rows"),
+        ("catalog", "0004_movements_append_only"),
         ("inventory", "0001_initial"),
     ]
 

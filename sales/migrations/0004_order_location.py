@@ -20,7 +20,7 @@ def orders_at_main(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0002_main_location_holds_all_stock"),
-        ("sales", "0002_count_order_rows"),
+        ("sales", "0003_status_changes_append_only"),
     ]
 
     operations = [

@@ -9,9 +9,8 @@ def sync(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staff", "0004_home_location_is_one_of_locations"),
-        ("inventory", "0002_main_location_holds_all_stock"),
-        ("sales", "0003_order_location"),
+        ("staff", "0002_roles"),
+        ("audit", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
