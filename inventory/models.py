@@ -5,6 +5,7 @@ from django.db.models import F, Q
 
 from catalog.models import MAX_INT, Product
 from store_project.db.counts import CountedQuerySet
+from store_project.db.updates import LoadedValues
 
 __all__ = ["MAX_INT", "Location", "StockLevel", "StockMovement", "Transfer"]
 
@@ -14,7 +15,7 @@ class LocationKind(models.TextChoices):
     WAREHOUSE = "warehouse", "Warehouse"
 
 
-class Location(models.Model):
+class Location(LoadedValues, models.Model):
     """A store or a warehouse: where stock is, and where orders take it from."""
 
     Kind = LocationKind
@@ -68,7 +69,7 @@ class Location(models.Model):
         return f"{self.code} ({self.name})"
 
 
-class StockLevel(models.Model):
+class StockLevel(LoadedValues, models.Model):
     """What one location holds of one product: the one source of stock."""
 
     product = models.ForeignKey(
@@ -135,7 +136,7 @@ class TransferStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Transfer(models.Model):
+class Transfer(LoadedValues, models.Model):
     """Stock sent from one location to another."""
 
     Status = TransferStatus

@@ -87,6 +87,7 @@ def location_create(
         )
     if is_default:
         _make_default(location)
+    audit.record_create(location, (*LOCATION_EDITABLE_FIELDS, "is_default"))
     return location
 
 
@@ -96,15 +97,23 @@ def location_update(*, location: Location, **changes) -> Location:
     make_default = changes.pop("is_default", None)
     if "code" in changes:
         changes["code"] = changes["code"].upper()
-    will_be_active = changes.get("is_active", location.is_active)
-    if (location.is_default and make_default is not False) and not will_be_active:
+    # As stored, not as the instance says: the admin's form sets its values
+    # on the instance before calling this.
+    is_default, is_active = (
+        Location.objects.filter(pk=location.pk)
+        .values_list("is_default", "is_active")
+        .get()
+    )
+    location.is_default = is_default
+    will_be_active = changes.get("is_active", is_active)
+    if is_default and make_default is not False and not will_be_active:
         raise InvalidInput(
             "The default location cannot be deactivated; make another one the "
             "default first.",
             code="default_inactive",
             field="is_active",
         )
-    if make_default is False and location.is_default:
+    if make_default is False and is_default:
         raise InvalidInput(
             "There is always one default location; make another one the default "
             "instead.",
@@ -118,31 +127,47 @@ def location_update(*, location: Location, **changes) -> Location:
             field="is_default",
         )
     with unique_violations_as_invalid_input(_LOCATION_UNIQUE):
-        model_update(instance=location, fields=LOCATION_EDITABLE_FIELDS, data=changes)
+        changed = dict(
+            model_update(
+                instance=location, fields=LOCATION_EDITABLE_FIELDS, data=changes
+            )
+        )
     if make_default and not location.is_default:
-        _make_default(location)
+        previous = _make_default(location)
+        changed["is_default"] = (False, True)
+        if previous is not None:
+            audit.record_update(previous, {"is_default": (True, False)})
+    audit.record_update(location, changed)
     return location
 
 
-def _make_default(location: Location) -> None:
+def _make_default(location: Location) -> Location | None:
+    """Move the default flag to ``location``; answer the previous default."""
     # Lock the current default first, so two requests making different
     # locations the default run one after the other; the partial unique index
     # refuses a second default anyway.
     with row_lock_timeout("The default location"):
-        list(Location.objects.select_for_update(no_key=True).filter(is_default=True))
-    Location.objects.filter(is_default=True).exclude(pk=location.pk).update(
-        is_default=False
-    )
+        previous = (
+            Location.objects.select_for_update(no_key=True)
+            .filter(is_default=True)
+            .exclude(pk=location.pk)
+            .first()
+        )
+    if previous is not None:
+        Location.objects.filter(pk=previous.pk).update(is_default=False)
     Location.objects.filter(pk=location.pk).update(is_default=True)
     location.is_default = True
+    return previous
 
 
+@transaction.atomic
 def location_delete(*, location: Location) -> None:
     if location.is_default:
         raise ProtectedObjectError(
             "The default location cannot be deleted; make another one the "
             "default first."
         )
+    audit.record_delete(location, (*LOCATION_EDITABLE_FIELDS, "is_default"))
     delete_or_refuse(
         location,
         f"Location {location.code} has stock, movements, orders or transfers and "

@@ -10,6 +10,7 @@ from tests.factories import (
     CategoryFactory,
     ClientFactory,
     EmployeeFactory,
+    LocationFactory,
     OrderFactory,
     ProductFactory,
     UserFactory,
@@ -32,6 +33,9 @@ class World:
     spare_product: object
     spare_client: object
     spare_employee: object
+    location: object
+    spare_location: object
+    stock_level: object
 
 
 @pytest.fixture
@@ -58,6 +62,9 @@ def world():
         spare_product=ProductFactory(category=category),
         spare_client=ClientFactory(),
         spare_employee=EmployeeFactory(),
+        location=LocationFactory(),
+        spare_location=LocationFactory(),
+        stock_level=product.stock_levels.get(),
     )
 
 
@@ -78,6 +85,8 @@ FULFIL = {"manager", "warehouse"}
 NAME = {"name": "N"}
 CLIENT = {"name": "N", "email": "n@example.com"}
 RESTOCK = {"quantity": 5, "reason": "restock"}
+LOCATION = {"code": "north", "name": "North store", "kind": "store"}
+REORDER = {"reorder_level": 4}
 OPERATIONS = [
     ("list categories", "get", "categories/", None, READ),
     ("read category", "get", "categories/{category}/", None, READ),
@@ -117,6 +126,15 @@ OPERATIONS = [
     ("ship", "post", "orders/{confirmed}/ship/", None, FULFIL),
     ("deliver", "post", "orders/{shipped}/deliver/", None, FULFIL),
     ("list audit log", "get", "audit-log/", None, MANAGER),
+    ("list locations", "get", "locations/", None, READ),
+    ("read location", "get", "locations/{location}/", None, READ),
+    ("create location", "post", "locations/", LOCATION, MANAGER),
+    ("update location", "put", "locations/{location}/", LOCATION, MANAGER),
+    ("patch location", "patch", "locations/{location}/", NAME, MANAGER),
+    ("delete location", "delete", "locations/{spare_location}/", None, MANAGER),
+    ("list stock levels", "get", "stock-levels/", None, READ),
+    ("read stock level", "get", "stock-levels/{stock_level}/", None, READ),
+    ("set reorder level", "patch", "stock-levels/{stock_level}/", REORDER, FULFIL),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

@@ -140,3 +140,61 @@ def test_a_restock_committed_while_a_confirmation_waits_is_counted(as_role):
     assert statuses == [200, 200]
     assert [stock_of(p) for p in (busy, restocked)] == [4, 3]
     assert_ledger_exact()
+
+
+def test_confirmations_at_two_locations_of_one_product_never_wait(as_role):
+    # The stock level at MAIN is held locked by another session: a
+    # confirmation at NORTH of the same product goes through (its row is
+    # another one, and the product row is not locked), while one at MAIN waits.
+    from inventory.services import stock_apply
+    from tests.factories import LocationFactory
+
+    north = LocationFactory(code="NORTH")
+    product = ProductFactory(stock=5)  # at MAIN
+    stock_apply(location_id=north.pk, changes={product.pk: 5}, reason="restock")
+    at_north = OrderFactory(location=north, lines=[(product, 2)])
+    at_main = OrderFactory(lines=[(product, 3)])
+    clerk = as_role("clerk")
+
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM inventory_stocklevel "
+            "WHERE product_id = %s AND location_id = %s FOR UPDATE",
+            [product.pk, at_main.location_id],
+        )
+
+        def north_then_release():
+            status = confirm(clerk, at_north)()  # would hang if it waited
+            wait_for_a_lock_wait(holder)  # MAIN's confirmation is waiting
+            holder.rollback()
+            return status
+
+        statuses = run_concurrently([north_then_release, confirm(clerk, at_main)])
+
+    assert statuses == [200, 200]
+    assert (stock_of(product, north), stock_of(product)) == (3, 5)
+    assert_ledger_exact()
+
+
+def test_many_confirmations_at_two_locations_sell_each_locations_own_stock(
+    as_role,
+):
+    from inventory.services import stock_apply
+    from tests.factories import LocationFactory
+
+    north = LocationFactory(code="NORTH")
+    product = ProductFactory(stock=4)  # at MAIN
+    stock_apply(location_id=north.pk, changes={product.pk: 3}, reason="restock")
+    orders = [OrderFactory(lines=[(product, 1)]) for _ in range(6)] + [
+        OrderFactory(location=north, lines=[(product, 1)]) for _ in range(6)
+    ]
+    clerks = [as_role("clerk") for _ in orders]
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+    )
+
+    assert sorted(statuses[:6]) == [200] * 4 + [409] * 2
+    assert sorted(statuses[6:]) == [200] * 3 + [409] * 3
+    assert (stock_of(product), stock_of(product, north)) == (0, 0)
+    assert_ledger_exact()
