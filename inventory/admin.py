@@ -397,8 +397,32 @@ class ProductAdmin(ServiceModelAdmin):
         )
 
 
+class LocationForm(forms.ModelForm):
+    code = forms.RegexField(
+        regex=r"^[A-Za-z0-9-]{1,20}$",
+        max_length=20,
+        help_text="1-20 characters of A-Z, 0-9 and '-'; stored upper-cased.",
+    )
+
+    class Meta:
+        model = Location
+        fields = ("code", "name", "kind", "address", "is_active", "is_default")
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].upper()
+
+    def _get_validation_exclusions(self):
+        # The service judges the default flag: it moves it from the old
+        # default, which the one-default constraint would count twice here.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+    def validate_unique(self):
+        """A duplicate code comes back from the database as the form's error."""
+
+
 @admin.register(Location)
 class LocationAdmin(ServiceModelAdmin):
+    form = LocationForm
     list_display = ("code", "name", "kind", "is_active", "is_default")
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name")
