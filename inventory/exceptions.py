@@ -23,8 +23,12 @@ class InsufficientStock(ApplicationError):
 
 
 class IllegalTransferTransition(ApplicationError):
-    default_code = "illegal_transition"
+    default_code = "invalid_transition"
 
 
 class TransferNotEditable(ApplicationError):
-    default_code = "not_editable"
+    default_code = "transfer_not_editable"
+
+
+class EmptyTransfer(ApplicationError):
+    default_code = "transfer_empty"

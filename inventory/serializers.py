@@ -1,5 +1,6 @@
 from django.core.validators import RegexValidator
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from catalog.models import Product
 from store_project.api.representation import Field, Representation
@@ -10,9 +11,16 @@ from store_project.api.serializers import (
     StrictCharField,
 )
 
-from .models import MAX_INT, Location, StockLevel, StockMovement
+from .models import (
+    MAX_INT,
+    Location,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 from .selectors import PRODUCT_IS_LOW_STOCK, PRODUCT_STOCK
-from .services import ADJUSTMENT_REASONS
+from .services import ADJUSTMENT_REASONS, TransferLineSpec
 
 # A product as the API answers it: the catalog's fields and its total stock
 # over every location. The product list reads its page in these columns;
@@ -167,3 +175,95 @@ class StockLevelSerializer(ModelSerializer):
             "is_low_stock",
         ]
         read_only_fields = ["id", "product", "location", "on_hand"]
+
+
+class TransferLineSerializer(ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = TransferLine
+        fields = ["id", "product", "product_name", "quantity", "received_quantity"]
+        read_only_fields = fields
+
+
+class TransferSerializer(ModelSerializer):
+    lines = TransferLineSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "from_location",
+            "to_location",
+            "status",
+            "lines",
+            "notes",
+            "created_by",
+            "created_at",
+            "shipped_at",
+            "received_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class TransferLineInputSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+
+    def validate(self, attrs):
+        # A partial update makes nested fields optional; a line never is.
+        missing = {"product", "quantity"} - set(attrs)
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    name: [ErrorDetail("This field is required.", code="required")]
+                    for name in sorted(missing)
+                }
+            )
+        return attrs
+
+
+def _once_each(lines: list[dict], what: str) -> list[dict]:
+    products = [line["product"].pk for line in lines]
+    if len(set(products)) != len(products):
+        raise serializers.ValidationError(
+            f"The same product appears on two lines of the {what}.",
+            code="duplicate_product",
+        )
+    return lines
+
+
+class TransferWriteSerializer(serializers.Serializer):
+    """Create or change a draft: the lines given replace the old ones."""
+
+    from_location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    to_location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    lines = TransferLineInputSerializer(many=True, required=False, max_length=500)
+    notes = StrictCharField(allow_blank=True, required=False, max_length=10_000)
+
+    def validate_lines(self, lines):
+        return [
+            TransferLineSpec(line["product"], line["quantity"])
+            for line in _once_each(lines, "transfer")
+        ]
+
+
+class TransferReceiveLineSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+
+class TransferReceiveSerializer(serializers.Serializer):
+    """What arrived; a line left out received 0. No ``lines``: all shipped."""
+
+    lines = TransferReceiveLineSerializer(many=True, required=False, max_length=500)
+
+    def validate_lines(self, lines):
+        return {
+            line["product"].pk: line["quantity"]
+            for line in _once_each(lines, "receipt")
+        }

@@ -1,10 +1,12 @@
 """Every write to locations, stock levels and the stock ledger goes through here."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from audit import services as audit
@@ -18,8 +20,20 @@ from store_project.db.errors import (
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput, ProtectedObjectError
 
-from .exceptions import InsufficientStock
-from .models import MAX_INT, Location, StockLevel, StockMovement
+from .exceptions import (
+    EmptyTransfer,
+    IllegalTransferTransition,
+    InsufficientStock,
+    TransferNotEditable,
+)
+from .models import (
+    MAX_INT,
+    Location,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 
 Reason = StockMovement.Reason
 ADJUSTMENT_REASONS = (Reason.RESTOCK, Reason.CORRECTION, Reason.DAMAGE, Reason.RETURN)
@@ -422,3 +436,322 @@ def stock_level_update(*, stock_level: StockLevel, **changes) -> StockLevel:
 
 def _user_or_none(user: AbstractBaseUser | None):
     return user if user is not None and user.is_authenticated else None
+
+
+# --- Transfers -----------------------------------------------------------------
+#
+# A transfer's status moves only through ``transfer_transition``, which reads
+# ``TRANSFER_TRANSITIONS``: each entry carries its sources, target, stamp,
+# effect, permission and labels, which the API actions and the admin's buttons
+# read too. The transfer row is locked first, then the effect locks stock
+# levels in product order at one location.
+
+
+@dataclass(frozen=True)
+class TransferLineSpec:
+    product: Product
+    quantity: int
+
+
+TRANSFER_EDITABLE_FIELDS = ("from_location", "to_location", "notes")
+_TRANSFER_LINE_UNIQUE = {
+    "inventory_transferline_once": (
+        "lines",
+        "The same product appears on two lines; put the quantity on one line.",
+    )
+}
+_TRANSFER_AUDITED = ("from_location", "to_location", "notes", "status")
+
+
+def _check_ends(
+    from_location: Location, to_location: Location, within: Collection[int] | None
+) -> None:
+    if from_location.pk == to_location.pk:
+        raise InvalidInput(
+            "A transfer goes from one location to another one.",
+            code="same_location",
+            field="to_location",
+        )
+    location_usable(from_location, field="from_location", within=within)
+    location_usable(to_location, field="to_location")
+
+
+def _transfer_lines(transfer: Transfer, lines: list[TransferLineSpec]) -> None:
+    inactive = [line.product for line in lines if not line.product.is_active]
+    if inactive:
+        raise InvalidInput(
+            errors=[
+                ("inactive_product", f"Product {p.name!r} (id {p.pk}) is not active.")
+                for p in inactive
+            ],
+            field="lines",
+        )
+    with unique_violations_as_invalid_input(_TRANSFER_LINE_UNIQUE):
+        TransferLine.objects.bulk_create(
+            TransferLine(
+                transfer=transfer, product=line.product, quantity=line.quantity
+            )
+            for line in lines
+        )
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    from_location: Location,
+    to_location: Location,
+    lines: Iterable[TransferLineSpec] = (),
+    notes: str = "",
+    by: AbstractBaseUser | None = None,
+    within: Collection[int] | None = None,
+) -> Transfer:
+    """A draft transfer. ``within``: the location ids a scoped user may send
+    from (None: every location)."""
+    _check_ends(from_location, to_location, within)
+    transfer = Transfer.objects.create(
+        from_location=from_location,
+        to_location=to_location,
+        notes=notes,
+        created_by=_user_or_none(by),
+    )
+    lines = list(lines)
+    _transfer_lines(transfer, lines)
+    values = audit.values_of(transfer, _TRANSFER_AUDITED)
+    audit.record(
+        action="create",
+        instance=transfer,
+        changes={
+            **{name: (None, value) for name, value in values.items()},
+            "lines": (None, _lines_audited(lines)),
+        },
+        by=by,
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_update(
+    *,
+    transfer: Transfer,
+    lines: Iterable[TransferLineSpec] | None = None,
+    within: Collection[int] | None = None,
+    **changes,
+) -> Transfer:
+    """Change a draft; ``lines``, when given, replace all the old lines."""
+    transfer = _lock_transfer(transfer.pk, within=within)
+    _only_draft(transfer, "edited")
+    from_location = changes.get("from_location", transfer.from_location)
+    to_location = changes.get("to_location", transfer.to_location)
+    _check_ends(from_location, to_location, within)
+    changed = dict(
+        model_update(instance=transfer, fields=TRANSFER_EDITABLE_FIELDS, data=changes)
+    )
+    if lines is not None:
+        lines = list(lines)
+        before = _lines_audited(transfer.lines.all())
+        transfer.lines.all().delete()
+        _transfer_lines(transfer, lines)
+        if _lines_audited(lines) != before:
+            changed["lines"] = (before, _lines_audited(lines))
+    audit.record_update(transfer, changed)
+    return transfer
+
+
+@transaction.atomic
+def transfer_delete(*, transfer: Transfer, within: Collection[int] | None = None):
+    locked = _lock_transfer(transfer.pk, lock="UPDATE", within=within)
+    _only_draft(locked, "deleted")
+    audit.record_delete(locked, _TRANSFER_AUDITED)
+    locked.delete()
+
+
+def _lines_audited(lines) -> list[list[int]]:
+    return sorted([line.product.pk, line.quantity] for line in lines)
+
+
+def _only_draft(transfer: Transfer, verb: str) -> None:
+    if transfer.status != Transfer.Status.DRAFT:
+        raise TransferNotEditable(
+            f"Transfer #{transfer.pk} is {transfer.status} and can no longer be "
+            f"{verb}; only draft transfers can."
+        )
+
+
+def _lock_transfer(
+    transfer_id: int, lock: str = "NO KEY UPDATE", within=None
+) -> Transfer:
+    """The transfer, locked until the commit; one of another location (at
+    neither end, for a scoped user) is no such transfer. ``NO KEY UPDATE``
+    unless it is to be deleted (see ``sales.services._lock_order``)."""
+    transfers = Transfer.objects.select_related("from_location", "to_location")
+    if within is not None:
+        transfers = transfers.filter(
+            Q(from_location__in=within) | Q(to_location__in=within)
+        )
+    with row_lock_timeout(f"Transfer #{transfer_id}"):
+        return transfers.select_for_update(
+            no_key=lock == "NO KEY UPDATE", of=("self",)
+        ).get(pk=transfer_id)
+
+
+def _ship(transfer: Transfer, lines: dict[int, int], received, by) -> None:
+    if not lines:
+        raise EmptyTransfer(
+            f"Transfer #{transfer.pk} has no lines; add lines before shipping."
+        )
+    stock_apply(
+        location_id=transfer.from_location_id,
+        changes={product: -quantity for product, quantity in lines.items()},
+        reason=Reason.TRANSFER_OUT,
+        transfer_id=transfer.pk,
+        by=by,
+        savepoint=False,  # transfer_transition's transaction rolls back whole
+    )
+
+
+def _receive(transfer: Transfer, lines: dict[int, int], received, by) -> None:
+    """Add what arrived at the destination; record it on each line."""
+    arrived = dict.fromkeys(lines, 0) if received is not None else dict(lines)
+    for product, quantity in (received or {}).items():
+        if product not in lines:
+            raise InvalidInput(
+                f"Product {product} is not on transfer #{transfer.pk}.",
+                code="not_on_transfer",
+                field="lines",
+            )
+        if quantity > lines[product]:
+            raise InvalidInput(
+                f"Product {product}: {quantity} received, but only "
+                f"{lines[product]} shipped.",
+                code="more_than_shipped",
+                field="lines",
+            )
+        arrived[product] = quantity
+    for product, quantity in arrived.items():
+        TransferLine.objects.filter(transfer=transfer, product_id=product).update(
+            received_quantity=quantity
+        )
+    stock_apply(
+        location_id=transfer.to_location_id,
+        changes=arrived,
+        reason=Reason.TRANSFER_IN,
+        transfer_id=transfer.pk,
+        by=by,
+        savepoint=False,
+    )
+
+
+def _give_back(transfer: Transfer, lines: dict[int, int], received, by) -> None:
+    """An in-transit transfer's units go back where the ledger says they
+    left (nothing for a draft)."""
+    taken = dict(
+        StockMovement.objects.filter(transfer=transfer, reason=Reason.TRANSFER_OUT)
+        .values_list("product_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    stock_apply(
+        location_id=transfer.from_location_id,
+        changes={product: -total for product, total in taken.items()},
+        reason=Reason.TRANSFER_IN,
+        transfer_id=transfer.pk,
+        by=by,
+        savepoint=False,
+    )
+
+
+@dataclass(frozen=True)
+class TransferTransition:
+    """One move of a transfer: what it does, who may, what it is called."""
+
+    sources: frozenset[str]
+    target: str
+    stamp: str
+    permission: str
+    label: str
+    past_tense: str
+    effect: Callable[..., None]
+    # Which end a scoped user must work at to make the move.
+    end: str = "from_location"
+
+
+T = Transfer.Status
+TRANSFER_TRANSITIONS: dict[str, TransferTransition] = {
+    "ship": TransferTransition(
+        sources=frozenset({T.DRAFT}),
+        target=T.IN_TRANSIT,
+        stamp="shipped_at",
+        permission="inventory.ship_transfer",
+        label="Ship",
+        past_tense="shipped",
+        effect=_ship,
+    ),
+    "receive": TransferTransition(
+        sources=frozenset({T.IN_TRANSIT}),
+        target=T.RECEIVED,
+        stamp="received_at",
+        permission="inventory.receive_transfer",
+        label="Receive",
+        past_tense="received",
+        effect=_receive,
+        end="to_location",
+    ),
+    "cancel": TransferTransition(
+        sources=frozenset({T.DRAFT, T.IN_TRANSIT}),
+        target=T.CANCELLED,
+        stamp="cancelled_at",
+        permission="inventory.cancel_transfer",
+        label="Cancel",
+        past_tense="cancelled",
+        effect=_give_back,
+    ),
+}
+
+
+@transaction.atomic
+def transfer_transition(
+    *,
+    transfer_id: int,
+    action: str,
+    by: AbstractBaseUser | None = None,
+    within: Collection[int] | None = None,
+    received: Mapping[int, int] | None = None,
+) -> Transfer:
+    """Apply one of ``TRANSFER_TRANSITIONS``, with its stock, all or nothing.
+
+    ``received`` (receive only) maps product ids to the units that arrived;
+    a line left out received 0; None: everything shipped arrived. Raises
+    ``Transfer.DoesNotExist``, also for a transfer at neither end of
+    ``within`` (the location ids a scoped user may see).
+    """
+    transition = TRANSFER_TRANSITIONS[action]
+    transfer = _lock_transfer(transfer_id, within=within)
+    end = getattr(transfer, transition.end)
+    if within is not None and end.pk not in within:
+        raise InvalidInput(
+            f"Transfer #{transfer.pk}: {end.code} is not one of your locations.",
+            code="out_of_scope",
+            field=transition.end,
+        )
+    if transfer.status not in transition.sources:
+        allowed = " or ".join(sorted(transition.sources))
+        raise IllegalTransferTransition(
+            f"Cannot {action} transfer #{transfer.pk}: it is {transfer.status}; "
+            f"only {allowed} transfers can be {transition.target}."
+        )
+    if action == "ship":
+        location_usable(transfer.from_location, field="from_location")
+    previous, now = transfer.status, timezone.now()
+    transfer.status = transition.target
+    setattr(transfer, transition.stamp, now)
+    transfer.save(update_fields=["status", transition.stamp, "updated_at"])
+    lines = dict(transfer.lines.values_list("product_id", "quantity"))
+    if previous == T.IN_TRANSIT or action != "cancel":
+        transition.effect(transfer, lines, received, by)
+    audit.record(
+        action=action,
+        instance=transfer,
+        changes={"status": (previous, transition.target)},
+        by=by,
+    )
+    return transfer

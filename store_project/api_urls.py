@@ -10,6 +10,7 @@ from inventory.views import (
     ProductViewSet,
     StockLevelViewSet,
     StockMovementViewSet,
+    TransferViewSet,
 )
 from sales.views import OrderViewSet
 from staff.auth import TokenView
@@ -21,6 +22,7 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
 router.register("locations", LocationViewSet, basename="location")
 router.register("stock-levels", StockLevelViewSet, basename="stocklevel")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")

@@ -36,6 +36,9 @@ class World:
     location: object
     spare_location: object
     stock_level: object
+    transfer: object
+    spare_transfer: object
+    in_transit: object
 
 
 @pytest.fixture
@@ -65,7 +68,36 @@ def world():
         location=LocationFactory(),
         spare_location=LocationFactory(),
         stock_level=product.stock_levels.get(),
+        transfer=_transfer(product),
+        spare_transfer=_transfer(product),
+        in_transit=_transfer(product, ship=True),
     )
+
+
+def _transfer(product, ship=False):
+    from inventory.services import (
+        TransferLineSpec,
+        location_default,
+        transfer_create,
+        transfer_transition,
+    )
+
+    transfer = transfer_create(
+        from_location=location_default(),
+        to_location=LocationFactory(),
+        lines=[TransferLineSpec(product, 1)],
+    )
+    if ship:
+        transfer_transition(transfer_id=transfer.pk, action="ship")
+    return transfer
+
+
+def transfer_body(w):
+    return {
+        "from_location": w.transfer.from_location_id,
+        "to_location": w.transfer.to_location_id,
+        "lines": [{"product": w.product.pk, "quantity": 1}],
+    }
 
 
 def product_body(w):
@@ -135,6 +167,15 @@ OPERATIONS = [
     ("list stock levels", "get", "stock-levels/", None, READ),
     ("read stock level", "get", "stock-levels/{stock_level}/", None, READ),
     ("set reorder level", "patch", "stock-levels/{stock_level}/", REORDER, FULFIL),
+    ("list transfers", "get", "transfers/", None, READ),
+    ("read transfer", "get", "transfers/{transfer}/", None, READ),
+    ("create transfer", "post", "transfers/", transfer_body, FULFIL),
+    ("update transfer", "put", "transfers/{transfer}/", transfer_body, FULFIL),
+    ("patch transfer", "patch", "transfers/{transfer}/", {"notes": "x"}, FULFIL),
+    ("delete transfer", "delete", "transfers/{spare_transfer}/", None, FULFIL),
+    ("ship transfer", "post", "transfers/{transfer}/ship/", None, FULFIL),
+    ("receive transfer", "post", "transfers/{in_transit}/receive/", None, FULFIL),
+    ("cancel transfer", "post", "transfers/{in_transit}/cancel/", None, FULFIL),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

@@ -35,6 +35,7 @@ from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from audit import services as audit
+from inventory.services import TransferLineSpec, location_default, transfer_create
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -166,6 +167,11 @@ def seeded():
         "stock-movements": products[2].movements.first().pk,
         "locations": LocationFactory().pk,
         "stock-levels": products[0].stock_levels.first().pk,
+        "transfers": transfer_create(
+            from_location=location_default(),
+            to_location=LocationFactory(),
+            lines=[TransferLineSpec(products[0], 1)],
+        ).pk,
         "audit-log": audit.record_create(employee, ["name"]).pk,
     }
 
