@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -20,7 +20,14 @@ from store_project.admin import ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
 from . import services
-from .models import MAX_INT, Location, StockLevel, StockMovement
+from .models import (
+    MAX_INT,
+    Location,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 from .selectors import PRODUCT_IS_LOW_STOCK, PRODUCT_STOCK, location_scope, scoped
 
 ADJUST_STOCK = "catalog.adjust_stock"
@@ -536,3 +543,306 @@ class StockMovementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TransferLineForm(forms.ModelForm):
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_INT)
+
+    class Meta:
+        model = TransferLine
+        fields = ("product", "quantity")
+
+
+class TransferLineInline(admin.TabularInline):
+    """The lines: editable while the transfer is a draft, read-only after."""
+
+    model = TransferLine
+    form = TransferLineForm
+    fields = ("product", "quantity", "received_quantity")
+    readonly_fields = ("received_quantity",)
+    autocomplete_fields = ("product",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 3 if obj is None else (1 if obj.status == "draft" else 0)
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.status == "draft"
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class TransferReceiptForm(forms.Form):
+    """One field per line: what arrived, at most what was shipped."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        for line in lines:
+            self.fields[f"line_{line.product_id}"] = forms.IntegerField(
+                label=str(line.product),
+                min_value=0,
+                max_value=line.quantity,
+                initial=line.quantity,
+                help_text=f"{line.quantity} shipped.",
+            )
+
+    def received(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("line_")): value
+            for name, value in self.cleaned_data.items()
+        }
+
+
+@admin.register(Transfer)
+class TransferAdmin(ServiceModelAdmin):
+    """Transfers: lines while draft; Ship, Receive and Cancel on the page and
+    as list actions, through ``inventory.services.transfer_transition``."""
+
+    list_display = (
+        "number",
+        "created_at",
+        "from_location",
+        "to_location",
+        "status",
+        "shipped_at",
+        "received_at",
+    )
+    list_display_links = ("number",)
+    list_select_related = ("from_location", "to_location")
+    list_filter = ("status",)
+    search_fields = ("notes",)
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    inlines = (TransferLineInline,)
+    actions = ("ship_transfers", "cancel_transfers")
+    change_form_template = "admin/inventory/transfer/change_form.html"
+    readonly_fields = (
+        "status",
+        "created_by",
+        "created_at",
+        "shipped_at",
+        "received_at",
+        "cancelled_at",
+    )
+
+    def get_queryset(self, request):
+        return scoped(
+            super().get_queryset(request),
+            request.user,
+            "from_location",
+            "to_location",
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = services.TRANSFER_EDITABLE_FIELDS
+        return fields if obj is None else (*fields, *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != "draft":
+            return (*services.TRANSFER_EDITABLE_FIELDS, *self.readonly_fields)
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "from_location":
+            kwargs["queryset"] = usable_locations(request.user)
+        elif db_field.name == "to_location":
+            kwargs["queryset"] = Location.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="transfer", ordering="id")
+    def number(self, transfer: Transfer) -> str:
+        return f"#{transfer.pk}"
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == "draft")
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.status == "draft")
+
+    def has_ship_permission(self, request, obj=None) -> bool:
+        return self._may(request, "ship")
+
+    def has_cancel_permission(self, request, obj=None) -> bool:
+        return self._may(request, "cancel")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # drafts are deleted from the page
+        return actions
+
+    # --- Saving through the services ------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the transfer and its lines are written together below."""
+
+    def save_related(self, request, form, formsets, change):
+        formset = next((fs for fs in formsets if fs.model is TransferLine), None)
+        lines = None
+        if formset is not None and (not change or formset.has_changed()):
+            lines = [
+                services.TransferLineSpec(
+                    product=line.cleaned_data["product"],
+                    quantity=line.cleaned_data["quantity"],
+                )
+                for line in formset.forms
+                if line.cleaned_data and not line.cleaned_data.get("DELETE")
+            ]
+        header = {
+            name: form.cleaned_data[name]
+            for name in services.TRANSFER_EDITABLE_FIELDS
+            if name in form.cleaned_data
+        }
+        within = location_scope(request.user)
+        if change:
+            changed = {k: v for k, v in header.items() if k in form.changed_data}
+            transfer = services.transfer_update(
+                transfer=form.instance, lines=lines, within=within, **changed
+            )
+        else:
+            transfer = services.transfer_create(
+                **header, lines=lines or (), by=request.user, within=within
+            )
+        self.adopt(form.instance, transfer)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The lines were written by the service, not saved by the formsets.
+        message = super().construct_change_message(request, form, [], add)
+        if not add and any(fs.has_changed() for fs in formsets):
+            message.append({"changed": {"fields": ["lines"]}})
+        return message
+
+    def delete_model(self, request, obj):
+        services.transfer_delete(transfer=obj, within=location_scope(request.user))
+
+    # --- Transitions ------------------------------------------------------------
+
+    def _may(self, request, action: str) -> bool:
+        return request.user.has_perm(services.TRANSFER_TRANSITIONS[action].permission)
+
+    def _change_url(self, transfer) -> str:
+        return reverse(
+            "admin:inventory_transfer_change",
+            args=[transfer.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def _transition(self, request, transfer, action, received=None) -> bool:
+        try:
+            services.transfer_transition(
+                transfer_id=transfer.pk,
+                action=action,
+                by=request.user,
+                within=location_scope(request.user),
+                received=received,
+            )
+        except ApplicationError as refusal:
+            self.message_refusal(request, refusal, prefix=f"Transfer #{transfer.pk}: ")
+            return False
+        past = services.TRANSFER_TRANSITIONS[action].past_tense
+        self.log_change(request, transfer, f"{past.capitalize()}.")
+        self.message_user(request, f"Transfer #{transfer.pk} {past}.", messages.SUCCESS)
+        return True
+
+    @admin.action(description="Ship selected transfers", permissions=["ship"])
+    def ship_transfers(self, request, queryset):
+        for transfer in queryset.order_by("pk"):
+            self._transition(request, transfer, "ship")
+
+    @admin.action(description="Cancel selected transfers", permissions=["cancel"])
+    def cancel_transfers(self, request, queryset):
+        for transfer in queryset.order_by("pk"):
+            self._transition(request, transfer, "cancel")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="inventory_transfer_transition",
+            ),
+            path(
+                "<path:object_id>/receive/",
+                self.admin_site.admin_view(self.receive_view),
+                name="inventory_transfer_receive",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, action):
+        """The Ship and Cancel buttons: one transition of one transfer."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in ("ship", "cancel"):
+            raise Http404(f"No transfer action {action!r} here.")
+        if not self._may(request, action):
+            raise PermissionDenied
+        transfer = self.get_object(request, unquote(object_id))
+        if transfer is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self._transition(request, transfer, action)
+        return HttpResponseRedirect(self._change_url(transfer))
+
+    def receive_view(self, request, object_id):
+        """What arrived, line by line (all that was shipped, unless changed)."""
+        if not self._may(request, "receive"):
+            raise PermissionDenied
+        transfer = self.get_object(request, unquote(object_id))
+        if transfer is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        lines = list(transfer.lines.select_related("product"))
+        form = TransferReceiptForm(request.POST or None, lines=lines)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._transition(request, transfer, "receive", form.received())
+        ):
+            return HttpResponseRedirect(self._change_url(transfer))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Receive transfer #{transfer.pk}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": transfer,
+            "form": form,
+            "change_url": self._change_url(transfer),
+            "has_view_permission": self.has_view_permission(request, transfer),
+        }
+        return TemplateResponse(
+            request, "admin/inventory/transfer/receive.html", context
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        transfer = self.get_object(request, unquote(object_id))
+        buttons = []
+        if transfer is not None:
+            for action, transition in services.TRANSFER_TRANSITIONS.items():
+                if transfer.status in transition.sources and self._may(request, action):
+                    name = "receive" if action == "receive" else "transition"
+                    args = (
+                        [transfer.pk] if action == "receive" else [transfer.pk, action]
+                    )
+                    buttons.append(
+                        {
+                            "action": action,
+                            "label": transition.label,
+                            "url": reverse(
+                                f"admin:inventory_transfer_{name}",
+                                args=args,
+                                current_app=self.admin_site.name,
+                            ),
+                            "is_link": action == "receive",
+                        }
+                    )
+        context = {"transfer_transitions": buttons, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)

@@ -176,3 +176,121 @@ def test_a_new_order_in_the_admin_is_at_the_home_location(clerk, north):
     assert page.context["adminform"].form.initial["location"] == north.pk
     assert response.status_code == 302
     assert Order.objects.get().location == north
+
+
+# --- Transfers -----------------------------------------------------------------
+
+
+def transfer_form(source, destination, lines) -> dict:
+    data = {
+        "from_location": source.pk,
+        "to_location": destination.pk,
+        "notes": "",
+        "lines-TOTAL_FORMS": len(lines),
+        "lines-INITIAL_FORMS": 0,
+        "lines-MIN_NUM_FORMS": 0,
+        "lines-MAX_NUM_FORMS": 1000,
+    }
+    for n, (product, quantity) in enumerate(lines):
+        data[f"lines-{n}-product"] = product.pk
+        data[f"lines-{n}-quantity"] = quantity
+    return data
+
+
+def test_a_transfer_is_drafted_shipped_and_received_in_part_in_the_admin(
+    warehouse, north
+):
+    from inventory.models import Transfer
+
+    main = Location.objects.get(code="MAIN")
+    pen, ink = ProductFactory(stock=10), ProductFactory(stock=4)
+
+    added = warehouse.post(
+        reverse("admin:inventory_transfer_add"),
+        transfer_form(main, north, [(pen, 6), (ink, 4)]),
+    )
+    transfer = Transfer.objects.get()
+    page = warehouse.get(reverse("admin:inventory_transfer_change", args=[transfer.pk]))
+    warehouse.post(
+        reverse("admin:inventory_transfer_transition", args=[transfer.pk, "ship"])
+    )
+    receipt = reverse("admin:inventory_transfer_receive", args=[transfer.pk])
+    form = warehouse.get(receipt).context["form"]
+    too_many = warehouse.post(receipt, {f"line_{pen.pk}": 7, f"line_{ink.pk}": 4})
+    received = warehouse.post(
+        receipt, {f"line_{pen.pk}": 5, f"line_{ink.pk}": 4}, follow=True
+    )
+
+    assert added.status_code == 302
+    assert [b["action"] for b in page.context["transfer_transitions"]] == [
+        "ship",
+        "cancel",
+    ]
+    assert form.fields[f"line_{pen.pk}"].initial == 6
+    assert too_many.status_code == 200 and too_many.context["form"].errors
+    assert any("received" in m for m in messages_of(received))
+    transfer.refresh_from_db()
+    assert transfer.status == "received"
+    assert dict(transfer.lines.values_list("product_id", "received_quantity")) == {
+        pen.pk: 5,
+        ink.pk: 4,
+    }
+    assert (stock_of(pen, main), stock_of(pen, north)) == (4, 5)
+    assert (stock_of(ink, main), stock_of(ink, north)) == (0, 4)
+
+
+def test_a_refused_shipment_is_reported_and_changes_nothing(warehouse, north):
+    from inventory.models import Transfer
+    from inventory.services import TransferLineSpec, transfer_create
+
+    main = Location.objects.get(code="MAIN")
+    pen = ProductFactory(name="Pen", stock=1)
+    transfer = transfer_create(
+        from_location=main, to_location=north, lines=[TransferLineSpec(pen, 3)]
+    )
+
+    response = warehouse.post(
+        reverse("admin:inventory_transfer_transition", args=[transfer.pk, "ship"]),
+        follow=True,
+    )
+
+    assert any("Insufficient stock" in m for m in messages_of(response))
+    assert Transfer.objects.get(pk=transfer.pk).status == "draft"
+    assert stock_of(pen, main) == 1
+
+
+def test_the_transfer_admin_is_scoped_to_either_end(warehouse, north):
+    from inventory.services import transfer_create
+
+    main = Location.objects.get(code="MAIN")
+    south = LocationFactory(code="SOUTH")
+    mine = transfer_create(from_location=main, to_location=north)
+    theirs = transfer_create(from_location=main, to_location=south)
+    scope(warehouse, north)
+
+    listed = warehouse.get(reverse("admin:inventory_transfer_changelist"))
+    hidden = warehouse.get(reverse("admin:inventory_transfer_change", args=[theirs.pk]))
+    form = (
+        warehouse.get(reverse("admin:inventory_transfer_add")).context["adminform"].form
+    )
+
+    assert [t.pk for t in listed.context["cl"].result_list] == [mine.pk]
+    assert hidden.status_code == 302
+    assert list(form.fields["from_location"].queryset) == [north]
+
+
+def test_clerks_see_transfers_but_cannot_ship_them(clerk, north):
+    from inventory.services import transfer_create
+
+    transfer = transfer_create(
+        from_location=Location.objects.get(code="MAIN"), to_location=north
+    )
+
+    page = clerk.get(reverse("admin:inventory_transfer_change", args=[transfer.pk]))
+    ship = clerk.post(
+        reverse("admin:inventory_transfer_transition", args=[transfer.pk, "ship"])
+    )
+
+    assert page.status_code == 200
+    assert page.context["transfer_transitions"] == []
+    assert ship.status_code == 403
