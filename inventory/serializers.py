@@ -1,4 +1,6 @@
 from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -43,14 +45,43 @@ PRODUCT = Representation(
 )
 
 
+@extend_schema_field(
+    {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT, "not": {"enum": [0]}}
+)
+class NonZeroIntegerField(serializers.IntegerField):
+    """A signed change: the schema says that zero is refused (by the service)."""
+
+
+class TotalStockField(serializers.IntegerField):
+    """Opening stock in, at most ``MAX_INT``; out, the sum over locations,
+    each of which holds up to ``MAX_INT`` (so no validator says the maximum,
+    which the schema would apply to both)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value > MAX_INT:
+            self.fail("max_value", max_value=MAX_INT)
+        return value
+
+
+class TotalStockSchema(OpenApiSerializerFieldExtension):
+    target_class = TotalStockField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        schema["maximum"] = MAX_INT if direction == "request" else 2**63 - 1
+        return schema
+
+
 class ProductSerializer(ModelSerializer):
     sku = StrictCharField(
         max_length=64, required=False, allow_null=True, allow_blank=True
     )
     unit_price = PriceField()
-    stock = serializers.IntegerField(
+    stock = TotalStockField(
         min_value=0,
-        max_value=MAX_INT,
         required=False,
         default=0,
         help_text="Opening stock on create, at the default location; read-only "
@@ -75,7 +106,7 @@ class ProductSerializer(ModelSerializer):
 
 class StockAdjustmentSerializer(serializers.Serializer):
     # Zero is refused by stock_adjust, on this field, for the admin as here.
-    quantity = serializers.IntegerField(
+    quantity = NonZeroIntegerField(
         min_value=-MAX_INT,
         max_value=MAX_INT,
         help_text="Signed change of stock, not zero.",
