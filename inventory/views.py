@@ -44,6 +44,10 @@ from .serializers import (
     field_name="location",
     actions=["adjust_stock"],
 )
+# TotalStockField checks its bound itself (see inventory.serializers).
+@extend_validation_errors(
+    ["max_value"], field_name="stock", actions=["create", "update", "partial_update"]
+)
 class ProductViewSet(ServiceModelViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter

@@ -76,6 +76,18 @@ def move_stock_to_main(apps, schema_editor):
 
 def move_stock_back(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
+        # v1 had one stock per product: only a store whose ledger is all at
+        # the default location (no transfers) can go back without loss.
+        cursor.execute(
+            "SELECT count(*) FROM catalog_stockmovement m "
+            "JOIN inventory_location l ON l.id = m.location_id "
+            "WHERE NOT l.is_default OR m.transfer_id IS NOT NULL"
+        )
+        if cursor.fetchone()[0]:
+            raise RuntimeError(
+                "Stock has moved at locations other than the default one; "
+                "going back to one stock per product would lose it."
+            )
         cursor.execute(
             """
             UPDATE catalog_product p SET stock = COALESCE(

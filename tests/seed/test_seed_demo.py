@@ -376,3 +376,28 @@ def test_check_option_fails_on_a_broken_ledger():
 
     with pytest.raises(CommandError, match="stock differs from the sum"):
         call_command("seed_demo", check=True, stdout=StringIO())
+
+
+def test_the_demo_has_a_store_and_a_warehouse_stocked_by_transfers():
+    from inventory.models import Location, Transfer
+    from tests.helpers import assert_ledger_exact
+
+    seed(seed=4)
+
+    assert sorted(Location.objects.values_list("code", "kind")) == [
+        ("DEPOT", "warehouse"),
+        ("MAIN", "store"),
+        ("NORTH", "store"),
+    ]
+    assert set(Transfer.objects.values_list("status", flat=True)) == {
+        "draft",
+        "in_transit",
+        "received",
+        "cancelled",
+    }
+    for code in ("NORTH", "DEPOT"):
+        assert StockMovement.objects.filter(
+            location__code=code, reason="transfer_in"
+        ).exists()
+    assert_ledger_exact()
+    assert invariant_violations() == {}
