@@ -1,6 +1,6 @@
 """Reads of stock and locations, for this app and the ones that use it."""
 
-from django.db.models import BooleanField, IntegerField, QuerySet, Sum
+from django.db.models import BooleanField, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from catalog.models import Product
@@ -95,9 +95,30 @@ def scoped(queryset: QuerySet, user, *fields: str) -> QuerySet:
     scope = location_scope(user)
     if scope is None:
         return queryset
-    from django.db.models import Q
-
     condition = Q()
     for field in fields or ("location",):
         condition |= Q(**{f"{field}__in": scope})
     return queryset.filter(condition)
+
+
+def low_stock_levels(*, user, limit: int = 10) -> tuple[list[StockLevel], int]:
+    """Stock levels of active products at or below their own reorder level
+    (one that was set), at the locations ``user`` sees, the shortest first.
+
+    Returns at most ``limit`` of them, and how many there are in all.
+    """
+    low = scoped(
+        StockLevel.objects.filter(
+            product__is_active=True,
+            reorder_level__gt=0,
+            on_hand__lte=F("reorder_level"),
+        ),
+        user,
+    )
+    levels = list(
+        low.select_related("product", "location").order_by(
+            F("on_hand") - F("reorder_level"), "location__code", "product__name", "pk"
+        )[:limit]
+    )
+    count = len(levels) if len(levels) < limit else low.count()
+    return levels, count
