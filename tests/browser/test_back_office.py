@@ -224,3 +224,46 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
     expect(page.locator("#status-draft .count")).to_have_text("1")
     expect(page.locator("#dashboard-low-stock")).to_contain_text("Eraser")
     screenshot(page, "09-manager-dashboard")
+
+
+def test_the_warehouse_ships_a_transfer_and_the_store_receives_part_of_it(
+    new_page, staff
+):
+    from inventory.models import Location, Transfer
+    from staff.models import Employee
+    from tests.factories import LocationFactory
+
+    main = Location.objects.get(is_default=True)
+    north = LocationFactory(code="NORTH", name="North store")
+    pen = ProductFactory(name="Fountain pen", sku="PEN-1", stock=10)
+    receiver = UserFactory(username="north1", roles=["warehouse"])
+    Employee.objects.create(name="North clerk", user=receiver).locations.set([north])
+
+    page = new_page()
+    log_in(page, "warehouse1")
+    page.goto("/admin/inventory/transfer/add/")
+    page.select_option("#id_from_location", str(main.pk))
+    page.select_option("#id_to_location", str(north.pk))
+    choose(page, "id_lines-0-product", "pen", "Fountain pen")
+    page.fill("#id_lines-0-quantity", "6")
+    page.click("input[name=_continue]")
+    page.click("#transfer-ship")
+    expect_message(page, "success", "shipped")
+    expect(readonly(page, "status")).to_have_text("In transit")
+    screenshot(page, "10-warehouse-transfer-shipped")
+    assert (stock_of(pen, main), stock_of(pen, north)) == (4, 0)
+    transfer = Transfer.objects.get()
+
+    page = new_page()
+    log_in(page, "north1")
+    page.goto(f"/admin/inventory/transfer/{transfer.pk}/change/")
+    page.click("#transfer-receive")
+    page.fill(f"#id_line_{pen.pk}", "5")
+    screenshot(page, "11-store-receives-a-transfer")
+    page.click("input[name=_receive]")
+    expect_message(page, "success", "received")
+    expect(readonly(page, "status")).to_have_text("Received")
+    transfer.refresh_from_db()
+    assert transfer.status == "received"
+    assert transfer.lines.get().received_quantity == 5
+    assert (stock_of(pen, main), stock_of(pen, north)) == (4, 5)
