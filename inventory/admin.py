@@ -139,7 +139,7 @@ class ProductAdmin(ServiceModelAdmin):
         "is_active",
     )
     list_select_related = ("category",)
-    list_filter = (LowStockFilter, "is_active", "category")
+    list_filter = (LowStockFilter, "is_active", "category", "tax_class")
     search_fields = ("name", "sku")
     autocomplete_fields = ("category",)
     date_hierarchy = "created_at"
@@ -154,6 +154,7 @@ class ProductAdmin(ServiceModelAdmin):
                     "category",
                     "description",
                     "unit_price",
+                    "tax_class",
                     "is_active",
                 )
             },

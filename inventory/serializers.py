@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from catalog.models import Product
+from catalog.models import Product, TaxClass
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
     ModelSerializer,
@@ -39,6 +39,7 @@ PRODUCT = Representation(
     Field("is_low_stock", PRODUCT_IS_LOW_STOCK, attribute="is_low_stock"),
     Field("category", "category_id"),
     Field("category_name", "category__name"),
+    Field("tax_class", "tax_class_id"),
     Field("is_active"),
     Field("created_at", kind="timestamp"),
     Field("updated_at", kind="timestamp"),
@@ -93,6 +94,12 @@ class ProductSerializer(ModelSerializer):
     )
     is_low_stock = serializers.BooleanField(read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
+    tax_class = serializers.PrimaryKeyRelatedField(
+        queryset=TaxClass.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="A tax class id; null (the default) means the default class.",
+    )
 
     class Meta:
         model = Product

@@ -3,12 +3,14 @@
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.selectors import tax_rates_by_product
 from customers.models import Client
 from inventory.models import Location, StockMovement
 from inventory.selectors import stock_moved_for_order
@@ -18,6 +20,7 @@ from store_project.db.errors import row_lock_timeout, unique_violations_as_inval
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput
 
+from . import money
 from .exceptions import EmptyOrder, IllegalTransition, OrderNotEditable
 from .models import MAX_TOTAL, Order, OrderLine, OrderStatus, OrderStatusChange
 
@@ -28,7 +31,26 @@ class LineSpec:
     quantity: int
 
 
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# ``order_update(discount=UNCHANGED)`` keeps the discount; None removes it.
+UNCHANGED: Any = _Unchanged()
+
 ORDER_EDITABLE_FIELDS = ("client", "employee", "location", "notes")
+# Written only from sales.money's answer, whenever the lines or discount change.
+ORDER_MONEY_FIELDS = (
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "subtotal",
+    "discount_total",
+    "tax_total",
+    "total_amount",
+)
+LINE_MONEY_FIELDS = ("discount_amount", "net_amount", "taxes", "tax_amount")
 _LINE_UNIQUE = {
     "sales_orderline_product_once": (
         "lines",
@@ -48,23 +70,25 @@ def order_create(
     location: Location | None = None,
     lines: Iterable[LineSpec] = (),
     notes: str = "",
+    discount: money.Discount | None = None,
     within: Collection[int] | None = None,
 ) -> Order:
-    """Create a draft order; each line takes the product's current price.
+    """Create a draft order; each line takes the product's current price and rates.
 
     ``location`` defaults to the default location (callers first offer the
     requesting employee's home, ``order_default_location``); ``within`` are
     the location ids a scoped user may write at (None: every location).
     """
     location = location_usable(location, within=within)
-    rows, total = _priced_lines(list(lines))
-    order = Order.objects.create(
+    rows = _priced_lines(list(lines))
+    order = Order(
         client=client,
         employee=employee,
         location=location,
         notes=notes,
-        total_amount=total,
+        **_money_of(rows, discount),
     )
+    order.save(force_insert=True)
     _insert_lines(order, rows)
     return order
 
@@ -74,24 +98,38 @@ def order_update(
     *,
     order: Order,
     lines: Iterable[LineSpec] | None = None,
+    discount: money.Discount | None = UNCHANGED,
     within: Collection[int] | None = None,
     **changes,
 ) -> Order:
-    """Change a draft; ``lines``, when given, replace all the old lines."""
+    """Change a draft; ``lines``, when given, replace all the old lines.
+
+    A change of the lines or the discount recomputes every amount of the
+    order and its lines (``sales.money``); the lines kept keep the prices and
+    tax rates they were written with.
+    """
     order = _lock_draft(order, "edited", within=within)
     if changes.get("location") is not None:
         location_usable(changes["location"], within=within)
     elif "location" in changes:
         changes["location"] = location_usable(None, within=within)
     data, fields = dict(changes), ORDER_EDITABLE_FIELDS
+    rows = None
     if lines is not None:
-        # The total follows the lines, always computed here.
-        rows, data["total_amount"] = _priced_lines(list(lines))
-        fields = (*fields, "total_amount")
+        rows = _priced_lines(list(lines))
+    elif discount is not UNCHANGED:
+        rows = list(order.lines.order_by("id"))
+    if rows is not None:
+        if discount is UNCHANGED:
+            discount = _discount_of(order)
+        data.update(_money_of(rows, discount))
+        fields = (*fields, *ORDER_MONEY_FIELDS)
     model_update(instance=order, fields=fields, data=data)
     if lines is not None:
         order.lines.all().delete()
         _insert_lines(order, rows)
+    elif rows:
+        OrderLine.objects.bulk_update(rows, LINE_MONEY_FIELDS)
     return order
 
 
@@ -119,8 +157,16 @@ def _lock_draft(
     return locked
 
 
-def _priced_lines(lines: list[LineSpec]) -> tuple[list[OrderLine], Decimal]:
-    """The lines at their products' current prices, and their total (unsaved)."""
+def _discount_of(order: Order) -> money.Discount | None:
+    if order.discount_kind is None:
+        return None
+    return money.Discount(
+        order.discount_kind, order.discount_value, order.discount_reason
+    )
+
+
+def _priced_lines(lines: list[LineSpec]) -> list[OrderLine]:
+    """The lines at their products' current prices and tax rates (unsaved)."""
     inactive = [line.product for line in lines if not line.product.is_active]
     if inactive:
         raise InvalidInput(
@@ -130,22 +176,70 @@ def _priced_lines(lines: list[LineSpec]) -> tuple[list[OrderLine], Decimal]:
             ],
             field="lines",
         )
-    rows = [
+    rates = tax_rates_by_product(products=[line.product for line in lines])
+    return [
         OrderLine(
             product=line.product,
             quantity=line.quantity,
             unit_price=line.product.unit_price,
+            # The rates are copied like the price: a later change of the
+            # product's class never reaches this line. Amounts come below.
+            taxes=[
+                {"name": name, "rate": money.rate_text(rate)}
+                for name, rate in rates[line.product.pk]
+            ],
         )
         for line in lines
     ]
-    total = sum((row.line_total for row in rows), Decimal("0.00"))
-    if total > MAX_TOTAL:
+
+
+def _money_of(rows: list[OrderLine], discount: money.Discount | None) -> dict:
+    """Set each line's amounts from ``sales.money``; answer the order's.
+
+    ``rows`` are in id order (new lines are inserted in this order), which
+    the discount's spread breaks its ties by.
+    """
+    inputs = [
+        money.Line(
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            rates=tuple(
+                money.Rate(tax["name"], Decimal(tax["rate"])) for tax in row.taxes
+            ),
+        )
+        for row in rows
+    ]
+    try:
+        result = money.order_money(inputs, discount)
+    except money.DiscountRefused as refusal:
+        raise InvalidInput(str(refusal), code=refusal.code, field="discount") from None
+    if max(result.subtotal, result.total_amount) > MAX_TOTAL:
         raise InvalidInput(
             f"The order total would exceed {MAX_TOTAL}.",
             code="max_value",
             field="lines",
         )
-    return rows, total
+    for row, line in zip(rows, result.lines, strict=True):
+        row.discount_amount = line.discount_amount
+        row.net_amount = line.net_amount
+        row.taxes = [
+            {
+                "name": tax.name,
+                "rate": money.rate_text(tax.rate),
+                "amount": money.amount_text(tax.amount),
+            }
+            for tax in line.taxes
+        ]
+        row.tax_amount = line.tax_amount
+    return {
+        "discount_kind": discount and discount.kind,
+        "discount_value": discount and discount.value,
+        "discount_reason": discount.reason if discount else "",
+        "subtotal": result.subtotal,
+        "discount_total": result.discount_total,
+        "tax_total": result.tax_total,
+        "total_amount": result.total_amount,
+    }
 
 
 def _insert_lines(order: Order, rows: list[OrderLine]) -> None:

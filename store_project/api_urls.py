@@ -3,7 +3,7 @@
 from django.urls import path
 
 from audit.views import AuditEntryViewSet
-from catalog.views import CategoryViewSet
+from catalog.views import CategoryViewSet, TaxClassViewSet
 from customers.views import ClientViewSet
 from inventory.views import (
     LocationViewSet,
@@ -19,6 +19,7 @@ from store_project.api.router import router
 
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
+router.register("tax-classes", TaxClassViewSet, basename="taxclass")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
 router.register("locations", LocationViewSet, basename="location")
 router.register("stock-levels", StockLevelViewSet, basename="stocklevel")

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("catalog", "0004_movements_append_only"),
+        ("catalog", "0006_standard_tax_class"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -112,7 +112,7 @@ def _rename_content_type(apps, old: str, new: str) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0001_initial"),
-        ("catalog", "0005_stockmovement_moves_to_inventory"),
+        ("catalog", "0007_stockmovement_moves_to_inventory"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 

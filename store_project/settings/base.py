@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
         "StockMovementReasonEnum": "inventory.models.MovementReason.choices",
         "LocationKindEnum": "inventory.models.LocationKind.choices",
         "TransferStatusEnum": "inventory.models.TransferStatus.choices",
+        "DiscountKindEnum": "sales.models.DiscountKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

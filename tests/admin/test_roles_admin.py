@@ -22,6 +22,7 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "taxclass": READ_WRITE,
         "auditentry": VIEW,
     },
     "clerk": {
@@ -34,6 +35,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "taxclass": VIEW,
     },
     "warehouse": {
         "category": VIEW,
@@ -45,6 +47,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "taxclass": VIEW,
     },
 }
 ORDER_ACTIONS = {

@@ -19,9 +19,9 @@ from tests.helpers import assert_ledger_exact
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE_LOCATIONS = [
-    ("catalog", "0004_movements_append_only"),
-    ("sales", "0003_status_changes_append_only"),
-    ("staff", "0003_audit_log_role"),
+    ("catalog", "0006_standard_tax_class"),
+    ("sales", "0004_order_money"),
+    ("staff", "0004_tax_class_roles"),
     ("inventory", None),
 ]
 

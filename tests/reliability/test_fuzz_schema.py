@@ -35,6 +35,7 @@ from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from audit import services as audit
+from catalog.models import TaxClass
 from inventory.services import TransferLineSpec, location_default, transfer_create
 from tests.conftest import ensure_roles
 from tests.factories import (
@@ -69,6 +70,12 @@ STATE_REFUSALS = {
         "inactive_location",
         "out_of_scope",
         "not_in_locations",
+        # An amount discount above the lines' subtotal, a percent above 100
+        # (the range depends on the kind); two rates of a class with one
+        # name; unsetting the default class (move it instead).
+        "discount_above_subtotal",
+        "out_of_range",
+        "duplicate_rate_name",
     },
     422: {"idempotency_key_reused"},
 }
@@ -158,7 +165,9 @@ def seeded():
         OrderFactory(client=ClientFactory(), lines=[(product, 1)])
         for product in products
     ]
+    tax_class = TaxClass.objects.create(name="Fuzzed")
     return {
+        "tax-classes": tax_class.pk,
         "categories": products[0].category_id,
         "products": products[1].pk,
         "clients": orders[0].client_id,

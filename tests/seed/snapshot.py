@@ -39,10 +39,11 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 p.stock,
                 p.reorder_level,
                 p.is_active,
+                p.tax_class.name if p.tax_class else "",
                 when(p.created_at),
                 when(p.updated_at),
             )
-            for p in products_with_stock().select_related("category")
+            for p in products_with_stock().select_related("category", "tax_class")
         ),
         "stock levels": sorted(
             (
@@ -69,6 +70,12 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 o.location.code,
                 o.status,
                 o.total_amount,
+                o.discount_kind or "",
+                o.discount_value or 0,
+                o.discount_reason,
+                o.subtotal,
+                o.discount_total,
+                o.tax_total,
                 o.notes,
                 when(o.created_at),
                 when(o.updated_at),
@@ -77,7 +84,15 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 when(o.delivered_at),
                 when(o.cancelled_at),
                 tuple(
-                    (line.product.sku, line.quantity, line.unit_price)
+                    (
+                        line.product.sku,
+                        line.quantity,
+                        line.unit_price,
+                        line.discount_amount,
+                        line.net_amount,
+                        repr(line.taxes),
+                        line.tax_amount,
+                    )
                     for line in o.lines.all()
                 ),
             )

@@ -9,9 +9,9 @@ def sync(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staff", "0005_home_location_is_one_of_locations"),
+        ("staff", "0006_home_location_is_one_of_locations"),
         ("inventory", "0002_main_location_holds_all_stock"),
-        ("sales", "0004_order_location"),
+        ("sales", "0005_order_location"),
     ]
 
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]

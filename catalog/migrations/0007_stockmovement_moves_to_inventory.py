@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0004_movements_append_only"),
+        ("catalog", "0006_standard_tax_class"),
         ("inventory", "0001_initial"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     # Its own migration: the relation's unique index, which the key refers
     # to, is created only at the end of the migration that adds the relation.
-    dependencies = [("staff", "0004_employee_locations")]
+    dependencies = [("staff", "0005_employee_locations")]
 
     operations = [
         # The home location is one of the employee's locations: a foreign key

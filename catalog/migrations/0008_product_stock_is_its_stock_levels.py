@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0005_stockmovement_moves_to_inventory"),
+        ("catalog", "0007_stockmovement_moves_to_inventory"),
         ("inventory", "0002_main_location_holds_all_stock"),
     ]
 

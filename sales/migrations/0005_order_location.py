@@ -20,7 +20,7 @@ def orders_at_main(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0002_main_location_holds_all_stock"),
-        ("sales", "0003_status_changes_append_only"),
+        ("sales", "0004_order_money"),
     ]
 
     operations = [

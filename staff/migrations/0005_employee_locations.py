@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0001_initial"),
-        ("staff", "0003_audit_log_role"),
+        ("staff", "0004_tax_class_roles"),
     ]
 
     operations = [

@@ -1,0 +1,13 @@
+import django_filters
+
+from store_project.api.filters import StrictBooleanFilter
+
+from .models import TaxClass
+
+
+class TaxClassFilter(django_filters.FilterSet):
+    is_default = StrictBooleanFilter()
+
+    class Meta:
+        model = TaxClass
+        fields = ["is_default"]
