@@ -19,9 +19,9 @@ except ImportError:  # pragma: no cover - depends on the machine
         allow_module_level=True,
     )
 
-from catalog.models import Product
 from customers.models import Client
 from inventory.models import StockMovement
+from inventory.selectors import products_with_stock
 from sales.models import Order
 from sales.services import order_transition
 from tests.browser.conftest import screenshot
@@ -110,7 +110,10 @@ def test_a_clerk_sells_and_the_warehouse_ships(new_page, staff):
     expect(history.first).to_contain_text("clerk1")
     expect(page.locator("#id_lines-0-quantity")).to_have_count(0)  # read-only now
     screenshot(page, "02-clerk-order-confirmed")
-    assert dict(Product.objects.values_list("sku", "stock")) == {"PEN-1": 8, "INK-1": 3}
+    assert dict(products_with_stock().values_list("sku", "stock")) == {
+        "PEN-1": 8,
+        "INK-1": 3,
+    }
 
     page.goto(f"/admin/catalog/product/{pen.pk}/change/")
     expect(readonly(page, "stock")).to_have_text("8")
@@ -172,7 +175,7 @@ def test_confirming_with_too_little_stock_is_refused_and_changes_nothing(
     order.refresh_from_db()
     assert order.status == "draft"
     assert not order.history.exists()
-    assert dict(Product.objects.values_list("sku", "stock")) == {
+    assert dict(products_with_stock().values_list("sku", "stock")) == {
         "NIB-1": 1,
         "PAP-1": 50,
     }
@@ -229,11 +232,11 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
 def test_the_warehouse_ships_a_transfer_and_the_store_receives_part_of_it(
     new_page, staff
 ):
-    from inventory.models import Location, Transfer
+    from inventory.models import Transfer
     from staff.models import Employee
-    from tests.factories import LocationFactory
+    from tests.factories import LocationFactory, ensure_default_location
 
-    main = Location.objects.get(is_default=True)
+    main = ensure_default_location()  # transactional tests flush MAIN
     north = LocationFactory(code="NORTH", name="North store")
     pen = ProductFactory(name="Fountain pen", sku="PEN-1", stock=10)
     receiver = UserFactory(username="north1", roles=["warehouse"])
