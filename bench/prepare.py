@@ -6,7 +6,8 @@
   orders) and the bench login; write ``WORKDIR/state.json`` and the id files
   the wrk scripts read.
 - ``pools ROUNDS SECONDS``: draft orders for the confirmation runs (one hot
-  product and many products, a set of drafts per round; and a last-units
+  product, one hot product at two locations, and many products over two
+  locations, a set of drafts per round; and a last-units
   product for the oversell check).
 - ``queries``: SQL queries per request of each measured endpoint.
 - ``check POOL [ROUND]``: the ledger after a confirmation run, as JSON.
@@ -45,7 +46,7 @@ from catalog.models import Category, Product, TaxClass  # noqa: E402
 from catalog.selectors import tax_rates_by_product  # noqa: E402
 from customers.models import Client  # noqa: E402
 from inventory import services as inventory_services  # noqa: E402
-from inventory.models import StockLevel, StockMovement  # noqa: E402
+from inventory.models import Location, StockLevel, StockMovement  # noqa: E402
 from inventory.selectors import products_with_stock  # noqa: E402
 from sales import money  # noqa: E402
 from sales.models import Order, OrderLine  # noqa: E402
@@ -148,8 +149,11 @@ def _bulk_store() -> dict:
 DISCOUNT = money.Discount(money.PERCENT, Decimal("10.00"), "Bench")
 
 
-def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
-    """Insert ``count`` draft orders of ``lines`` distinct products each.
+def _bulk_drafts(
+    rng, clients, products, count: int, lines: int, locations=None
+) -> list[int]:
+    """Insert ``count`` draft orders of ``lines`` distinct products each, at
+    ``locations`` in turn (the default location unless given).
 
     Each with ``DISCOUNT`` and its products' tax rates; the amounts are
     ``sales.money``'s, as ``order_create`` would store them.
@@ -159,7 +163,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
         for pk, pairs in tax_rates_by_product(products=products).items()
     }
     picks = [rng.sample(products, lines) for _ in range(count)]
-    location = inventory_services.location_default()
+    locations = locations or [inventory_services.location_default()]
     figures = [
         money.order_money(
             [money.Line(1, p.unit_price, rates[p.pk]) for p in chosen], DISCOUNT
@@ -169,7 +173,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
     orders = Order.objects.bulk_create(
         Order(
             client=rng.choice(clients),
-            location=location,
+            location=locations[n % len(locations)],
             discount_kind=DISCOUNT.kind,
             discount_value=DISCOUNT.value,
             discount_reason=DISCOUNT.reason,
@@ -178,7 +182,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
             tax_total=result.tax_total,
             total_amount=result.total_amount,
         )
-        for result in figures
+        for n, result in enumerate(figures)
     )
     OrderLine.objects.bulk_create(
         (
@@ -260,10 +264,30 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
             "orders": _bulk_drafts(rng, clients, [hot], size, 1),
             "products": [hot.pk],
         }
+        # One hot product at two locations: each confirmation locks the
+        # product's stock level at its order's location only, so the two
+        # halves of the pool never wait for each other.
+        both = [inventory_services.location_default(), _second_location()]
+        hot2 = catalog_services.product_create(
+            category=category,
+            name="Bench hot product at two locations",
+            unit_price=Decimal("9.99"),
+            tax_class=two_rates,
+        )
+        for location in both:
+            _stock_apply(changes={hot2.pk: size}, reason="restock", at=location)
+        pools["hot2"] = {
+            "orders": _bulk_drafts(rng, clients, [hot2], size, 1, both),
+            "products": [hot2.pk],
+        }
+        # Orders spread over two locations, each stocked for all of them.
         many = active
-        _stock_apply(changes={p.pk: size for p in many}, reason="restock")
+        for location in both:
+            _stock_apply(
+                changes={p.pk: size for p in many}, reason="restock", at=location
+            )
         pools["many"] = {
-            "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER),
+            "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER, both),
             "products": [p.pk for p in many],
         }
         last = inventory_services.product_create(
@@ -299,10 +323,17 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
     return pools
 
 
-def _stock_apply(**kwargs) -> None:
-    """A stock change at the default location, where the bench's orders are."""
-    inventory_services.stock_apply(
-        location_id=inventory_services.location_default().pk, **kwargs
+def _stock_apply(*, at=None, **kwargs) -> None:
+    """A stock change at ``at``, the default location unless given."""
+    location = at or inventory_services.location_default()
+    inventory_services.stock_apply(location_id=location.pk, **kwargs)
+
+
+def _second_location():
+    """The bench's second store (made once, through the service)."""
+    existing = Location.objects.filter(code="BENCH-2").first()
+    return existing or inventory_services.location_create(
+        code="BENCH-2", name="Bench second store"
     )
 
 
