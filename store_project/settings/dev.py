@@ -8,9 +8,14 @@ from .base import *
 DEBUG = True
 SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-DATABASES = {
-    "default": database_config(
-        env("DATABASE_URL", default="") or embedded.database_url(EMBEDDED_POSTGRES_DIR)
-    )
-}
+DATABASES = with_replica(
+    {
+        "default": database_config(
+            env("DATABASE_URL", default="")
+            or embedded.database_url(EMBEDDED_POSTGRES_DIR)
+        )
+    }
+)
+if env("REDIS_URL", default=""):
+    CACHES = cache_config(env("REDIS_URL"))
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)

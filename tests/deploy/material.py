@@ -270,6 +270,12 @@ SAMPLE_VALUES = {
     "SecretKeySecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/secret-key-AbCdEf"
     ),
+    "DatabaseReplicaUrlSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/replica-url-AbCdEf"
+    ),
+    "RedisUrlSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/redis-url-AbCdEf"
+    ),
     "DomainName": "store.example.test",
 }
 SAMPLE_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/store:0123abcd"
@@ -284,7 +290,7 @@ FARGATE_SIZES = {
     8192: set(range(16384, 61441, 4096)),
     16384: set(range(32768, 122881, 8192)),
 }
-REQUIRED_SECRETS = {"DATABASE_URL", "SECRET_KEY"}
+REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
 AWSLOGS_OPTIONS = {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"}
 
 
