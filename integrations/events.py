@@ -37,7 +37,7 @@ EVENTS: dict[str, EventKind] = {
     T.ORDER_DELIVERED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.ORDER_CANCELLED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.PRODUCT_PRICE_CHANGED: EventKind(
-        "product", "catalog.serializers.ProductSerializer"
+        "product", "inventory.serializers.ProductSerializer"
     ),
     # Not recorded yet; their services add the call when they exist:
     # T.STOCK_LOW: EventKind("stock_level", "<app>.serializers.StockLevelSerializer"),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "store_project",
     "catalog",
+    "inventory",
     "customers",
     "staff",
     "sales",
@@ -322,7 +323,10 @@ SPECTACULAR_SETTINGS = {
     }
     | {
         "OrderStatusEnum": "sales.models.OrderStatus.choices",
-        "StockMovementReasonEnum": "catalog.models.MovementReason.choices",
+        "StockMovementReasonEnum": "inventory.models.MovementReason.choices",
+        "LocationKindEnum": "inventory.models.LocationKind.choices",
+        "TransferStatusEnum": "inventory.models.TransferStatus.choices",
+        "DiscountKindEnum": "sales.models.DiscountKind.choices",
         "WebhookEventEnum": "integrations.models.EventType.choices",
         "DeliveryStatusEnum": "integrations.models.DeliveryStatus.choices",
     },

@@ -6,15 +6,16 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from catalog.exceptions import InsufficientStock
 from catalog.models import Product
 from catalog.services import product_update
 from integrations.events import event_record
 from integrations.models import Delivery, Event
+from inventory.exceptions import InsufficientStock
 from sales.exceptions import IllegalTransition
 from sales.models import Order
 from sales.services import order_transition
 from tests.factories import OrderFactory, ProductFactory
+from tests.helpers import stock_of
 
 from .conftest import confirmed_order, make_webhook
 
@@ -97,7 +98,7 @@ def test_a_change_rolled_back_after_its_service_leaves_no_event(db):
         raise RuntimeError("the caller's transaction fails afterwards")
 
     assert not Event.objects.exists() and not Delivery.objects.exists()
-    assert Product.objects.get().stock == 10
+    assert stock_of(product) == 10
 
 
 def test_a_price_change_records_product_price_changed(manager_api):
