@@ -12,6 +12,7 @@ from catalog.models import Product, StockMovement
 from catalog.selectors import stock_moved_for_order
 from catalog.services import stock_apply
 from customers.models import Client
+from customers.services import client_hold_for_record
 from staff.models import Employee
 from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
 from store_project.db.updates import model_update
@@ -48,6 +49,7 @@ def order_create(
     notes: str = "",
 ) -> Order:
     """Create a draft order; each line takes the product's current price."""
+    client_hold_for_record(client=client)  # an anonymized client is refused
     rows, total = _priced_lines(list(lines))
     order = Order.objects.create(
         client=client, employee=employee, notes=notes, total_amount=total
@@ -65,6 +67,8 @@ def order_update(
 ) -> Order:
     """Change a draft; ``lines``, when given, replace all the old lines."""
     order = _lock_draft(order, "edited")
+    if "client" in changes:
+        client_hold_for_record(client=changes["client"])
     data, fields = dict(changes), ORDER_EDITABLE_FIELDS
     if lines is not None:
         # The total follows the lines, always computed here.

@@ -6,6 +6,9 @@ DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in require("ALLOWED_HOSTS").split(",") if h.strip()]
 DATABASES = {"default": database_config(require("DATABASE_URL"))}
+FIELD_ENCRYPTION_KEYS = encryption_keys(
+    "FIELD_ENCRYPTION_KEYS", require("FIELD_ENCRYPTION_KEYS")
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The load balancer terminates TLS and tells us so in X-Forwarded-Proto.

@@ -13,4 +13,8 @@ DATABASES = {
         env("DATABASE_URL", default="") or embedded.database_url(EMBEDDED_POSTGRES_DIR)
     )
 }
+FIELD_ENCRYPTION_KEYS = encryption_keys(
+    "FIELD_ENCRYPTION_KEYS",
+    env("FIELD_ENCRYPTION_KEYS", default="") or DEV_FIELD_ENCRYPTION_KEY,
+)
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)
