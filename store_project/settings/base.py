@@ -315,7 +315,10 @@ def logging_config(fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "store_project.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "store_project.logging.RequestIdFilter"},
+            "personal_data": {"()": "store_project.logging.PersonalDataFilter"},
+        },
         "formatters": {
             "json": {"()": "store_project.logging.JsonFormatter"},
             "text": {
@@ -328,7 +331,7 @@ def logging_config(fmt: str, level: str) -> dict:
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
                 "formatter": fmt,
-                "filters": ["request_id"],
+                "filters": ["request_id", "personal_data"],
             },
         },
         "root": {"handlers": ["console"], "level": level},
