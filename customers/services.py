@@ -6,7 +6,9 @@ import logging
 from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -192,6 +194,11 @@ def client_anonymize(
         anonymized_at=now,
         updated_at=now,
     )
+    # The admin's history named the client as it was ("Ann <ann@...>").
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Client),
+        object_id=str(client_id),
+    ).update(object_repr=f"{ANONYMIZED_NAME} #{client_id}")
     logger.info("Client #%s anonymized by %s", client_id, _actor(by))
     return Client.objects.get(pk=client_id)
 
