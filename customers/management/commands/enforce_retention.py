@@ -43,12 +43,16 @@ class Command(BaseCommand):
         )
         if dry_run:
             self.stdout.write(
-                f"Dry run: {result.due} clients inactive for more than "
+                f"Dry run: {_clients(result.due)} inactive for more than "
                 f"{inactive_days} days would be anonymized."
             )
             return
         self.stdout.write(
-            f"Anonymized {result.anonymized} clients inactive for more than "
+            f"Anonymized {_clients(result.anonymized)} inactive for more than "
             f"{inactive_days} days"
             + (f" ({result.skipped} skipped: active again)." if result.skipped else ".")
         )
+
+
+def _clients(count: int) -> str:
+    return f"{count} client{'' if count == 1 else 's'}"
