@@ -9,6 +9,7 @@ definition's environment. It must serve ``/health/db``, the API and the
 admin's static files, log JSON access lines, and stop cleanly on SIGTERM.
 """
 
+import base64
 import http.client
 import http.server
 import json
@@ -125,6 +126,9 @@ def task_environment(database_url, task_metadata):
     secret_values = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
+            secrets.token_bytes(32)
+        ).decode(),
     }
     assert {s["name"] for s in container["secrets"]} == set(secret_values)
     environment.update(secret_values)
