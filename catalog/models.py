@@ -4,12 +4,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from store_project.db.counts import CountedQuerySet
+from store_project.db.updates import LoadedValues
 
 # The largest value an IntegerField holds on every supported database.
 MAX_INT = 2_147_483_647
 
 
-class Category(models.Model):
+class Category(LoadedValues, models.Model):
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -25,7 +26,7 @@ class Category(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(LoadedValues, models.Model):
     # NULL, not "", when absent: the unique index must ignore products without one.
     sku = models.CharField("SKU", max_length=64, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(max_length=150, db_index=True)
@@ -105,7 +106,8 @@ class StockMovement(models.Model):
     note = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # Kept while their history is: a null here would rewrite it.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

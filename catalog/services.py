@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import services as audit
 from store_project.db.errors import (
     delete_or_refuse,
     row_lock_timeout,
@@ -47,20 +48,29 @@ PRODUCT_EDITABLE_FIELDS = (
 # --- Categories ----------------------------------------------------------------
 
 
+@transaction.atomic
 def category_create(*, name: str) -> Category:
     with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        return Category.objects.create(name=name)
+        category = Category.objects.create(name=name)
+    audit.record_create(category, ("name",))
+    return category
 
 
 def category_update(*, category: Category, name: str | None = None) -> Category:
     if name is None:  # a PATCH without a name changes nothing
         return category
-    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
-        model_update(instance=category, fields=("name",), data={"name": name})
+    with transaction.atomic():
+        with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+            changes = model_update(
+                instance=category, fields=("name",), data={"name": name}
+            )
+        audit.record_update(category, changes)
     return category
 
 
+@transaction.atomic
 def category_delete(*, category: Category) -> None:
+    audit.record_delete(category, ("name",))
     delete_or_refuse(
         category,
         f"Category {category.name!r} still has products; move them to another "
@@ -103,20 +113,27 @@ def product_create(
             reason=Reason.INITIAL,
             created_by=_user_or_none(by),
         )
+    audit.record_create(product, (*PRODUCT_EDITABLE_FIELDS, "stock"), by=by)
     return product
 
 
+@transaction.atomic
 def product_update(*, product: Product, **changes) -> Product:
     """Change a product's description fields. Stock is not among them."""
     if "sku" in changes:
         changes["sku"] = changes["sku"] or None
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        model_update(instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes)
+        changed = model_update(
+            instance=product, fields=PRODUCT_EDITABLE_FIELDS, data=changes
+        )
+    audit.record_update(product, changed)
     return product
 
 
+@transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Delete a product on no order, with its stock movements."""
+    audit.record_delete(product, PRODUCT_EDITABLE_FIELDS)
     delete_or_refuse(
         product,
         f"Product {product.name!r} appears on orders and cannot be deleted; "

@@ -3,12 +3,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from store_project.db.encryption import EncryptedTextField
+from store_project.db.updates import LoadedValues
 
 ANONYMIZED_NAME = "Anonymized client"
 ANONYMIZED_EMAIL_DOMAIN = "anonymized.invalid"
 
 
-class Client(models.Model):
+class Client(LoadedValues, models.Model):
     name = models.CharField(max_length=100, db_index=True)
     # Stored lower-cased (see customers.services.normalize_email).
     email = models.EmailField(max_length=254)

@@ -14,6 +14,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from audit import services as audit
 from store_project.db.encryption import UNDECRYPTABLE, decrypt, decrypts_with_first_key
 from store_project.db.errors import (
     delete_or_refuse,
@@ -43,23 +44,28 @@ _CLIENT_UNIQUE = {
     )
 }
 CLIENT_EDITABLE_FIELDS = ("name", "email", "phone", "address")
+# Personal information: the audit log names these fields, never their values.
+CLIENT_PERSONAL_FIELDS = ("name", "email", "phone", "address")
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+@transaction.atomic
 def client_create(
     *, name: str, email: str, phone: str = "", address: str = ""
 ) -> Client:
     with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
-        return Client.objects.create(
+        client = Client.objects.create(
             name=name,
             email=normalize_email(email),
             phone=phone,
             phone_digest=phone_digest(phone),
             address=address,
         )
+    audit.record_create(client, CLIENT_EDITABLE_FIELDS, personal=CLIENT_PERSONAL_FIELDS)
+    return client
 
 
 @transaction.atomic
@@ -84,11 +90,16 @@ def client_update(*, client: Client, **changes) -> Client:
             f"Client #{client.pk} was anonymized and can no longer be changed."
         )
     with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
-        model_update(instance=client, fields=fields, data=changes)
+        changed = model_update(instance=client, fields=fields, data=changes)
+    # Derived from the phone, whose change is recorded (by name only).
+    changed.pop("phone_digest", None)
+    audit.record_update(client, changed, personal=CLIENT_PERSONAL_FIELDS)
     return client
 
 
+@transaction.atomic
 def client_delete(*, client: Client) -> None:
+    audit.record_delete(client, CLIENT_EDITABLE_FIELDS, personal=CLIENT_PERSONAL_FIELDS)
     delete_or_refuse(
         client,
         f"Client {client.name!r} has orders and cannot be deleted; their "
@@ -143,6 +154,7 @@ def client_export(*, client: Client, by: AbstractBaseUser | None = None) -> dict
     for source in privacy.sources():
         answer.update(source.export(client.pk))
     answer["exported_at"] = timezone.now()
+    audit.record(action="export", instance=client, by=by)
     logger.info("Client #%s exported by %s", client.pk, _actor(by))
     return answer
 
@@ -199,8 +211,16 @@ def client_anonymize(
         content_type=ContentType.objects.get_for_model(Client),
         object_id=str(client_id),
     ).update(object_repr=f"{ANONYMIZED_NAME} #{client_id}")
+    anonymized = Client.objects.get(pk=client_id)
+    audit.record(
+        action="anonymize",
+        instance=anonymized,
+        changes=dict.fromkeys(CLIENT_PERSONAL_FIELDS, (None, None)),
+        personal=CLIENT_PERSONAL_FIELDS,
+        by=by,
+    )
     logger.info("Client #%s anonymized by %s", client_id, _actor(by))
-    return Client.objects.get(pk=client_id)
+    return anonymized
 
 
 @dataclass

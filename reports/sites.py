@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from audit.links import admin_url_of
+from audit.models import AuditEntry
 from sales import selectors
 
 
@@ -26,5 +28,23 @@ class StoreAdminSite(admin.AdminSite):
             stock=user.has_perm("catalog.view_product"),
         )
         return super().index(
-            request, extra_context={"dashboard": dashboard, **(extra_context or {})}
+            request,
+            extra_context={
+                "dashboard": dashboard,
+                "recent_entries": self.recent_entries(user),
+                **(extra_context or {}),
+            },
         )
+
+    def recent_entries(self, user, limit: int = 10) -> list[dict]:
+        """The user's latest audit entries, for the "Recent actions" panel."""
+        entries = AuditEntry.objects.filter(actor=user.get_username())[:limit]
+        return [
+            {
+                "entry": entry,
+                "url": None
+                if entry.action == "delete"
+                else admin_url_of(self, entry.object_type, entry.object_id),
+            }
+            for entry in entries
+        ]

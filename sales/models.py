@@ -145,7 +145,8 @@ class OrderStatusChange(models.Model):
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # Kept while their history is: a null here would rewrite it.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

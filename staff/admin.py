@@ -44,6 +44,13 @@ class StaffUserAdmin(UserAdmin):
     autocomplete, and nothing else of the user admin.
     """
 
+    def save_related(self, request, form, formsets, change):
+        """Groups (roles) go through the service, which audits a change."""
+        roles = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if roles is not None:
+            services.user_roles_set(user=form.instance, roles=list(roles))
+
     def has_view_permission(self, request, obj=None):
         if super().has_view_permission(request, obj):
             return True

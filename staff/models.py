@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
 
+from store_project.db.updates import LoadedValues
 
-class Employee(models.Model):
+
+class Employee(LoadedValues, models.Model):
     name = models.CharField(max_length=100, db_index=True)
     position = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)

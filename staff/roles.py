@@ -49,6 +49,7 @@ ROLES: dict[str, list[str]] = {
         *_DRAFT_ORDERS,
         *_FULFILMENT,
         "sales.view_reports",
+        "audit.view_auditentry",
     ],
     "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
     "warehouse": [*_READ, *_STOCK, *_FULFILMENT],

@@ -3,8 +3,9 @@
 Every write the back-office makes goes through the same services as the API
 (``ServiceModelAdmin``), so a business rule cannot be bypassed from the admin,
 and a refusal is shown on the form instead of a 500 page. Every app's admin
-imports this module, so it imports no domain app; the site itself, with its
-dashboard, is ``reports.sites.StoreAdminSite``.
+imports this module, so it imports no domain app (the audit log, which
+imports none either, aside); the site itself, with its dashboard, is
+``reports.sites.StoreAdminSite``.
 """
 
 from django.contrib import admin, messages
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from audit.models import ObjectType
 from store_project.exceptions import ApplicationError
 
 
@@ -60,6 +62,21 @@ class ServiceModelAdmin(admin.ModelAdmin):
             (_RefusedForm, form),
             {"refusal": refusal, "__module__": form.__module__},
         )
+
+    def history_view(self, request, object_id, extra_context=None):
+        """An audited object's history is its audit log, for those who may read it."""
+        if (
+            object_id.isdigit()
+            and self.opts.model_name in ObjectType.values
+            and request.user.has_perm("audit.view_auditentry")
+        ):
+            url = reverse(
+                "admin:audit_auditentry_changelist", current_app=self.admin_site.name
+            )
+            return HttpResponseRedirect(
+                f"{url}?object_type={self.opts.model_name}&object_id={object_id}"
+            )
+        return super().history_view(request, object_id, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

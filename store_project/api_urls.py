@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from audit.views import AuditEntryViewSet
 from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
 from customers.views import ClientViewSet
 from sales.views import OrderViewSet
@@ -15,6 +16,7 @@ router.register("stock-movements", StockMovementViewSet, basename="stockmovement
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
+router.register("audit-log", AuditEntryViewSet, basename="auditentry")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

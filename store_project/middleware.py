@@ -3,6 +3,7 @@
 import re
 import uuid
 
+from .current import current_request
 from .logging import request_id_var
 from .views import error_response
 
@@ -20,9 +21,11 @@ class RequestIdMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        request_token = current_request.set(request)
         try:
             response = self.get_response(request)
         finally:
+            current_request.reset(request_token)
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response

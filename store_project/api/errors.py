@@ -5,7 +5,7 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
-from store_project.db.errors import is_lock_timeout
+from store_project.db.errors import is_history_rewrite, is_lock_timeout
 from store_project.exceptions import ApplicationError, LockTimeout
 
 try:  # the pool is optional; its timeout means "no database right now"
@@ -48,6 +48,13 @@ class StoreExceptionHandler(ExceptionHandler):
             return application_error_to_api_exception(
                 LockTimeout(
                     "Another request is changing the same records; try again shortly."
+                )
+            )
+        if is_history_rewrite(exc):  # a bug, but the answer must still be clear
+            return application_error_to_api_exception(
+                ApplicationError(
+                    "This history is append-only: it cannot be changed or deleted.",
+                    code="append_only",
                 )
             )
         if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):

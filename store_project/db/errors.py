@@ -58,6 +58,17 @@ def is_lock_timeout(exc: Exception) -> bool:
     )
 
 
+def is_history_rewrite(exc: Exception) -> bool:
+    """Whether ``exc`` is the database refusing to change append-only history
+    (the ``audit_refuse_rewrite`` trigger)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return (
+        isinstance(exc, IntegrityError)
+        and getattr(exc.__cause__, "sqlstate", None) == "23001"  # restrict_violation
+        and getattr(diag, "constraint_name", None) == "append_only_history"
+    )
+
+
 def delete_or_refuse(obj: Model, refusal: str) -> None:
     """Delete ``obj``, or refuse with ``refusal`` while protected rows refer to it.
 

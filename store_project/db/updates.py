@@ -7,6 +7,22 @@ from django.db.models import Model
 from django.utils import timezone
 
 
+class LoadedValues:
+    """Mixed into a model: its instances remember the values they were read with.
+
+    A form (the admin's) sets its cleaned data on the instance before the
+    service runs, so the instance alone no longer says what changed;
+    ``model_update`` compares with these values instead. (Django's
+    documented ``from_db`` hook; rows read as plain values are not affected.)
+    """
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+
 class Change(NamedTuple):
     """One field's value before and after an update (a foreign key's id)."""
 
@@ -25,7 +41,8 @@ def model_update(
     one, even those equal to the instance's values: the row may have changed
     since the instance was read, and the caller's value is the one to keep.
     The answer holds only the fields whose value differs from the instance's
-    as it was read, for whoever records the change. No field, no write.
+    as it was read (see ``LoadedValues``), for whoever records the change. No
+    field, no write.
     """
     unknown = set(data) - set(fields)
     if unknown:
@@ -36,14 +53,16 @@ def model_update(
     if not data:
         return {}
     opts = instance._meta
+    loaded = getattr(instance, "_loaded_values", {})
     changes = {}
     for name, value in data.items():
         field = opts.get_field(name)
         # value_from_object reads a foreign key's id, not the related row: no
         # query, and an id is what a record of the change keeps.
-        before = field.value_from_object(instance)
+        before = loaded.get(field.attname, field.value_from_object(instance))
         setattr(instance, name, value)
         after = field.value_from_object(instance)
+        loaded[field.attname] = after
         if after != before:
             changes[name] = Change(before, after)
     update_fields = list(data)

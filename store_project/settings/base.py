@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "staff",
     "sales",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [

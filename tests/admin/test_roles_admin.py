@@ -19,6 +19,7 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "auditentry": VIEW,
     },
     "clerk": {
         "category": VIEW,

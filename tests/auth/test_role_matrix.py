@@ -116,6 +116,7 @@ OPERATIONS = [
     ("cancel", "post", "orders/{confirmed}/cancel/", None, SALES),
     ("ship", "post", "orders/{confirmed}/ship/", None, FULFIL),
     ("deliver", "post", "orders/{shipped}/deliver/", None, FULFIL),
+    ("list audit log", "get", "audit-log/", None, MANAGER),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

@@ -370,3 +370,34 @@ def test_racing_orders_and_anonymizations_never_leave_an_open_order(as_role):
         client.refresh_from_db()
         has_order = Order.objects.filter(client=client).exists()
         assert (client.anonymized_at is not None) != has_order
+
+
+@pytest.mark.django_db
+def test_each_export_and_anonymization_is_in_the_audit_log_without_values(
+    manager_api,
+):
+    from audit.models import AuditEntry
+
+    client = ClientFactory(name="Ann Lee", phone=PHONE, address=ADDRESS)
+    before = AuditEntry.objects.count()
+
+    export(manager_api, client.pk)
+    anonymize(manager_api, client.pk)
+    anonymize(manager_api, client.pk)  # refused: no entry
+
+    entries = list(
+        AuditEntry.objects.order_by("id")[before:].values(
+            "action", "object_type", "object_id", "actor", "changes"
+        )
+    )
+    assert [(e["action"], e["object_type"], e["object_id"]) for e in entries] == [
+        ("export", "client", client.pk),
+        ("anonymize", "client", client.pk),
+    ]
+    assert {e["actor"] for e in entries} == {manager_api.user.username}
+    assert entries[1]["changes"] == {
+        name: ["[redacted]", "[redacted]"]
+        for name in ("name", "email", "phone", "address")
+    }
+    text = str(entries)
+    assert "Ann" not in text and PHONE not in text and "Saint-Denis" not in text

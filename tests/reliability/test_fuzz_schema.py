@@ -34,6 +34,7 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from audit import services as audit
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -156,6 +157,7 @@ def seeded():
         "employees": employee.pk,
         "orders": orders[1].pk,
         "stock-movements": products[2].movements.first().pk,
+        "audit-log": audit.record_create(employee, ["name"]).pk,
     }
 
 

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from staff import services
 from staff.roles import ROLES
 
 
@@ -26,11 +27,12 @@ class Command(BaseCommand):
             group = Group.objects.get(name=role)
         except Group.DoesNotExist as exc:
             raise CommandError(f"Role {role!r} is missing; run migrate.") from exc
+        roles = set(user.groups.all())
         if remove:
-            user.groups.remove(group)
+            services.user_roles_set(user=user, roles=roles - {group})
             self.stdout.write(f"{username} is no longer {role}.")
             return
-        user.groups.add(group)
+        services.user_roles_set(user=user, roles=roles | {group})
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])

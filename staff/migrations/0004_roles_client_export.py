@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     """Managers may export a client's data (a permission new with privacy)."""
 
     dependencies = [
-        ("staff", "0002_roles"),
+        ("staff", "0003_audit_log_role"),
         ("customers", "0002_encrypt_phone_address_and_anonymize"),
     ]
 

@@ -1,0 +1,129 @@
+"""Writing the audit log: services call these in the transaction of their change.
+
+An entry is one ``INSERT`` in the caller's transaction, so a refused or
+rolled-back change leaves none, and the API and the admin record alike
+because both go through the services. Nothing here calls another app.
+"""
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from django.db.models import Model
+
+from store_project.current import current_request
+from store_project.logging import request_id_var
+
+from .models import AuditEntry, ObjectType
+
+#: What a personal field's values become: the entry says the field changed.
+REDACTED = "[redacted]"
+
+
+def values_of(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The fields' values as stored (a foreign key's id, no query)."""
+    opts = instance._meta
+    return {name: opts.get_field(name).value_from_object(instance) for name in fields}
+
+
+def record(
+    *,
+    action: str,
+    instance: Model,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    personal: Collection[str] = (),
+    by=None,
+) -> AuditEntry:
+    """Record ``action`` on ``instance`` with ``{field: (old, new)}``.
+
+    ``by`` is the acting user; by default, the user of the request being
+    served (none in a management command). Values of ``personal`` fields are
+    replaced by ``REDACTED``.
+    """
+    return AuditEntry.objects.create(**_entry(action, instance, changes, personal, by))
+
+
+def record_many(
+    *,
+    action: str,
+    instances: Iterable[Model],
+    changes: Iterable[Mapping[str, tuple[Any, Any]]],
+    personal: Collection[str] = (),
+    by=None,
+) -> list[AuditEntry]:
+    """One entry per instance, in one ``INSERT`` (bulk operations, imports)."""
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(**_entry(action, instance, instance_changes, personal, by))
+        for instance, instance_changes in zip(instances, changes, strict=True)
+    )
+
+
+def record_create(
+    instance: Model, fields: Iterable[str], *, personal: Collection[str] = (), by=None
+) -> AuditEntry:
+    """A new object: each written field as ``[None, value]``."""
+    values = values_of(instance, fields)
+    return record(
+        action="create",
+        instance=instance,
+        changes={name: (None, value) for name, value in values.items()},
+        personal=personal,
+        by=by,
+    )
+
+
+def record_update(
+    instance: Model,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    personal: Collection[str] = (),
+    by=None,
+) -> AuditEntry | None:
+    """The fields that changed (``model_update``'s answer); none, no entry."""
+    if not changes:
+        return None
+    return record(
+        action="update", instance=instance, changes=changes, personal=personal, by=by
+    )
+
+
+def record_delete(
+    instance: Model, fields: Iterable[str], *, personal: Collection[str] = (), by=None
+) -> AuditEntry:
+    """An object about to be deleted: its last values as ``[value, None]``.
+
+    Call it before the delete, in the same transaction: the entry needs the
+    object's id, and a refused delete rolls the entry back with it.
+    """
+    values = values_of(instance, fields)
+    return record(
+        action="delete",
+        instance=instance,
+        changes={name: (value, None) for name, value in values.items()},
+        personal=personal,
+        by=by,
+    )
+
+
+def _entry(action, instance, changes, personal, by) -> dict[str, Any]:
+    object_type = ObjectType(instance._meta.model_name)  # ValueError: not audited
+    request_id = request_id_var.get()
+    return {
+        "actor": _actor(by),
+        "action": action,
+        "object_type": object_type,
+        "object_id": instance.pk,
+        "changes": {
+            name: [REDACTED, REDACTED] if name in personal else [old, new]
+            for name, (old, new) in (changes or {}).items()
+        },
+        "request_id": "" if request_id == "-" else request_id,
+    }
+
+
+def _actor(by) -> str | None:
+    if by is None:
+        request = current_request.get()
+        by = getattr(request, "user", None)
+    if by is None or not by.is_authenticated:
+        return None
+    return by.get_username()

@@ -1,0 +1,1 @@
+from tests.admin.conftest import admin_as, clerk, manager  # noqa: F401
