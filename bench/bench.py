@@ -30,6 +30,7 @@ confirm-hot, confirm-many, oversell).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -649,6 +650,7 @@ def app_env(db_url: str) -> tuple[dict, list[str]]:
         # The task definition's secrets.
         "DATABASE_URL": db_url,
         "SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
     }
     return env, sorted(changed)
 

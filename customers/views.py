@@ -27,6 +27,8 @@ class ClientViewSet(ServiceModelViewSet):
     search_fields = ["name", "email", "phone"]
     ordering_fields = ["name", "email", "created_at"]
     filterset_fields: list[str] = []
+    # An update of an anonymized client, an anonymization refused: 409.
+    conflict_actions = ("update", "partial_update", "anonymize")
     action_permissions = {
         "export": ["customers.export_client"],
         "anonymize": ["customers.anonymize_client"],

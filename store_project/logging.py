@@ -42,7 +42,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# Not "=", "&", "?" or "/" in the local part, legal but rare: they would eat
+# the parameter name of a query string ("search=ann@example.com").
+_EMAIL = re.compile(r"[\w.!#$%'*+^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # A run of digits with the separators phones are written with: masked when it
 # holds 7 to 15 digits (E.164's longest) and is not a date or a decimal; bare
 # digits from 10 on (shorter ones are ids and counts).

@@ -137,3 +137,21 @@ def test_an_anonymized_client_cannot_be_edited_from_the_admin(manager):
 
     assert response.status_code == 403
     assert Client.objects.get(pk=client.pk).name == "Anonymized client"
+
+
+def test_the_phone_is_edited_on_one_line_and_saved_encrypted(clerk):
+    from django.db import connection
+
+    form = clerk.get(reverse("admin:customers_client_add")).content.decode()
+    assert 'type="text" name="phone"' in form and 'maxlength="30"' in form
+
+    clerk.post(
+        reverse("admin:customers_client_add"),
+        {"name": "Zoe", "email": "zoe@example.com", "phone": PHONE, "address": ADDRESS},
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c::text FROM customers_client c")
+        (row,) = cursor.fetchone()
+    assert "0117" not in row and "Gatineau" not in row
+    assert Client.objects.get().phone == PHONE

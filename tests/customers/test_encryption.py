@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -78,7 +79,7 @@ def test_empty_values_stay_empty_and_are_not_found_by_phone(manager_api):
     ((_, phone, address),) = raw_rows()
     assert (phone, address) == ("", "")
     assert Client.objects.get(pk=client.pk).phone_digest == ""
-    assert search(manager_api, "0") == []
+    assert search(manager_api, "514 555 0199") == []
 
 
 @pytest.mark.parametrize(
@@ -212,3 +213,33 @@ def test_a_phone_change_is_audited_by_name_and_its_digest_not_at_all(manager_api
 
     entry = AuditEntry.objects.filter(action="update", object_id=client.pk).get()
     assert entry.changes == {"phone": ["[redacted]", "[redacted]"]}
+
+
+def test_migrate_and_check_refuse_keys_that_do_not_decrypt_the_data():
+    from django.core.management.base import SystemCheckError
+
+    ClientFactory(phone=PHONE)
+    call_command("check", "--database", "default", stdout=StringIO())
+
+    for keys in ([NEW_KEY], [NEW_KEY, Fernet.generate_key().decode()]):
+        with (
+            override_settings(FIELD_ENCRYPTION_KEYS=keys),
+            pytest.raises(SystemCheckError, match=r"customers\.E001.*client #"),
+        ):
+            call_command("check", "--database", "default", stdout=StringIO())
+    current = settings.FIELD_ENCRYPTION_KEYS[0]
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY, current]):
+        call_command("check", "--database", "default", stdout=StringIO())
+
+
+def test_the_check_leaves_text_the_data_migration_has_not_encrypted_yet():
+    from django.core.checks import run_checks
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_client (name, email, phone, phone_digest, "
+            "address, created_at, updated_at) VALUES ('Ann', 'a@example.com', "
+            "'514 555 0199', '', '', now(), now())"
+        )
+
+    assert run_checks(databases=["default"], tags=["database"]) == []

@@ -121,6 +121,7 @@ def test_errors_and_their_tracebacks_log_no_personal_data(manager_api):
         ("phone 5145550199", "phone [redacted]"),
         ("args=('%438-555-0102%',)", "args=('%[redacted]%',)"),
         ("local 555 0199", "local [redacted]"),
+        ("search=ann@example.com&page=2", "search=[redacted]&page=2"),
     ],
 )
 def test_the_filter_masks_e_mails_and_phones(message, masked):
