@@ -401,3 +401,31 @@ def test_each_export_and_anonymization_is_in_the_audit_log_without_values(
     }
     text = str(entries)
     assert "Ann" not in text and PHONE not in text and "Saint-Denis" not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_during_an_anonymization_waits_and_is_refused(as_role):
+    client = ClientFactory(phone="")
+    clerk = as_role("clerk")
+    locked, release = threading.Event(), threading.Event()
+
+    def anonymize_slowly():
+        with transaction.atomic():
+            client_anonymize(client_id=client.pk)
+            locked.set()
+            release.wait(10)
+
+    anonymizer, _ = _in_thread(anonymize_slowly)
+    assert locked.wait(10)
+    editor, edited = _in_thread(
+        lambda: clerk.patch(f"{URL}{client.pk}/", {"phone": PHONE})
+    )
+    with other_session() as session:
+        wait_for_a_lock_wait(session)
+    release.set()
+    anonymizer.join(10)
+    editor.join(10)
+
+    assert_error(edited["value"], 409, code="anonymized")
+    stored = Client.objects.get(pk=client.pk)
+    assert (stored.phone, stored.name) == ("", "Anonymized client")
