@@ -62,12 +62,9 @@ def record_create(
 ) -> AuditEntry:
     """A new object: each written field as ``[None, value]``."""
     values = values_of(instance, fields)
+    changes = {name: (None, value) for name, value in values.items()}
     return record(
-        action="create",
-        instance=instance,
-        changes={name: (None, value) for name, value in values.items()},
-        personal=personal,
-        by=by,
+        action="create", instance=instance, changes=changes, personal=personal, by=by
     )
 
 
@@ -95,12 +92,9 @@ def record_delete(
     object's id, and a refused delete rolls the entry back with it.
     """
     values = values_of(instance, fields)
+    changes = {name: (value, None) for name, value in values.items()}
     return record(
-        action="delete",
-        instance=instance,
-        changes={name: (value, None) for name, value in values.items()},
-        personal=personal,
-        by=by,
+        action="delete", instance=instance, changes=changes, personal=personal, by=by
     )
 
 
