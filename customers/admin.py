@@ -1,6 +1,7 @@
 """Back-office for clients; writes go through ``customers.services``."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
@@ -49,6 +50,7 @@ class ClientAdmin(ServiceModelAdmin):
     )
     readonly_fields = ("orders", "created_at", "updated_at", "anonymized_at")
     change_form_template = "admin/customers/client/change_form.html"
+    actions = ("anonymize_clients",)
 
     @admin.display(description="anonymized", boolean=True, ordering="anonymized_at")
     def anonymized(self, client: Client) -> bool:
@@ -98,8 +100,43 @@ class ClientAdmin(ServiceModelAdmin):
     def has_export_permission(self, request) -> bool:
         return request.user.has_perm("customers.export_client")
 
-    def has_anonymize_permission(self, request) -> bool:
+    def has_anonymize_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("customers.anonymize_client")
+
+    @admin.action(description="Anonymize selected clients", permissions=["anonymize"])
+    def anonymize_clients(self, request, queryset):
+        """Asks first (like Django's delete action), then anonymizes each client
+        in its own transaction, reporting each refusal."""
+        clients = list(queryset.order_by("pk"))
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "clients": clients,
+                "action": "anonymize_clients",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "title": "Anonymize these clients?",
+            }
+            return TemplateResponse(
+                request, "admin/customers/client/anonymize_selected.html", context
+            )
+        done = []
+        for client in clients:
+            try:
+                services.client_anonymize(client_id=client.pk, by=request.user)
+            except ApplicationError as refusal:
+                self.message_refusal(request, refusal)
+            else:
+                done.append(client.pk)
+        if done:
+            numbers = ", ".join(f"#{pk}" for pk in done)
+            self.message_user(
+                request,
+                f"{len(done)} client{'s' if len(done) > 1 else ''} anonymized: "
+                f"{numbers}.",
+                messages.SUCCESS,
+            )
+        return None
 
     def get_urls(self):
         view = self.admin_site.admin_view

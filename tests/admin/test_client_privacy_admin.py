@@ -155,3 +155,31 @@ def test_the_phone_is_edited_on_one_line_and_saved_encrypted(clerk):
         (row,) = cursor.fetchone()
     assert "0117" not in row and "Gatineau" not in row
     assert Client.objects.get().phone == PHONE
+
+
+def test_the_list_action_asks_then_anonymizes_each_client_it_may(manager):
+    free = ClientFactory(name="Free")
+    busy = ClientFactory(name="Busy")
+    order = OrderFactory(client=busy, lines=[(ProductFactory(), 1)])
+    url = reverse("admin:customers_client_changelist")
+    chosen = {"action": "anonymize_clients", "_selected_action": [free.pk, busy.pk]}
+
+    asked = manager.post(url, chosen)
+    assert asked.status_code == 200 and b"cannot be undone" in asked.content
+    assert not Client.objects.filter(anonymized_at__isnull=False).exists()
+
+    done = manager.post(url, {**chosen, "confirmed": "yes"}, follow=True)
+
+    notes = messages_of(done)
+    assert f"1 client anonymized: #{free.pk}." in notes
+    assert any(f"#{order.pk} (draft)" in note for note in notes)
+    assert Client.objects.get(pk=free.pk).anonymized_at is not None
+    assert Client.objects.get(pk=busy.pk).name == "Busy"
+
+
+def test_clerks_are_not_offered_the_list_action(clerk):
+    ClientFactory()
+
+    page = clerk.get(reverse("admin:customers_client_changelist"))
+
+    assert b"anonymize_clients" not in page.content
