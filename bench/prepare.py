@@ -41,8 +41,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from catalog import services as catalog_services  # noqa: E402
-from catalog.models import Category, Product, StockMovement  # noqa: E402
+from catalog.models import Category, Product, StockMovement, TaxClass  # noqa: E402
+from catalog.selectors import tax_rates_by_product  # noqa: E402
 from customers.models import Client  # noqa: E402
+from sales import money  # noqa: E402
 from sales.models import Order, OrderLine  # noqa: E402
 
 PRODUCTS, CLIENTS, ORDERS = 2000, 1000, 20000
@@ -103,6 +105,9 @@ def seed_store() -> dict:
         seed=SEED,
         password=os.urandom(12).hex(),
         bulk=True,
+        # Every order of the bench carries a discount (and most products
+        # the demo's two Quebec rates), the heaviest money an order has.
+        discounted=1.0,
     )
     return {"seeded_by": "sales.seeding.demo.seed_demo", "counts": result.counts}
 
@@ -137,21 +142,61 @@ def _bulk_store() -> dict:
     return {"seeded_by": "bench.prepare (bulk drafts)"}
 
 
+# The discount of every bench order, as the create requests send it too.
+DISCOUNT = money.Discount(money.PERCENT, Decimal("10.00"), "Bench")
+
+
 def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
-    """Insert ``count`` draft orders of ``lines`` distinct products each."""
+    """Insert ``count`` draft orders of ``lines`` distinct products each.
+
+    Each with ``DISCOUNT`` and its products' tax rates; the amounts are
+    ``sales.money``'s, as ``order_create`` would store them.
+    """
+    rates = {
+        pk: tuple(money.Rate(name, rate) for name, rate in pairs)
+        for pk, pairs in tax_rates_by_product(products=products).items()
+    }
     picks = [rng.sample(products, lines) for _ in range(count)]
+    figures = [
+        money.order_money(
+            [money.Line(1, p.unit_price, rates[p.pk]) for p in chosen], DISCOUNT
+        )
+        for chosen in picks
+    ]
     orders = Order.objects.bulk_create(
         Order(
             client=rng.choice(clients),
-            total_amount=sum((p.unit_price for p in chosen), Decimal("0.00")),
+            discount_kind=DISCOUNT.kind,
+            discount_value=DISCOUNT.value,
+            discount_reason=DISCOUNT.reason,
+            subtotal=result.subtotal,
+            discount_total=result.discount_total,
+            tax_total=result.tax_total,
+            total_amount=result.total_amount,
         )
-        for chosen in picks
+        for result in figures
     )
     OrderLine.objects.bulk_create(
         (
-            OrderLine(order=order, product=p, quantity=1, unit_price=p.unit_price)
-            for order, chosen in zip(orders, picks, strict=True)
-            for p in chosen
+            OrderLine(
+                order=order,
+                product=p,
+                quantity=1,
+                unit_price=p.unit_price,
+                discount_amount=line.discount_amount,
+                net_amount=line.net_amount,
+                taxes=[
+                    {
+                        "name": tax.name,
+                        "rate": money.rate_text(tax.rate),
+                        "amount": money.amount_text(tax.amount),
+                    }
+                    for tax in line.taxes
+                ],
+                tax_amount=line.tax_amount,
+            )
+            for order, chosen, result in zip(orders, picks, figures, strict=True)
+            for p, line in zip(chosen, result.lines, strict=True)
         ),
         batch_size=5000,
     )
@@ -198,8 +243,13 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
     category = Category.objects.order_by("pk").first()
     pools = {}
     with transaction.atomic():
+        # The demo's two-rate class, when the store has it.
+        two_rates = TaxClass.objects.filter(name__startswith="Quebec").first()
         hot = catalog_services.product_create(
-            category=category, name="Bench hot product", unit_price=Decimal("9.99")
+            category=category,
+            name="Bench hot product",
+            unit_price=Decimal("9.99"),
+            tax_class=two_rates,
         )
         catalog_services.stock_apply(changes={hot.pk: size}, reason="restock")
         pools["hot"] = {
@@ -219,6 +269,7 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
             name="Bench last units",
             unit_price=Decimal("4.99"),
             stock=LAST_UNITS,
+            tax_class=two_rates,
         )
         pools["last_units"] = {
             "orders": _bulk_drafts(rng, clients, [last], LAST_UNITS_ORDERS, 1),
@@ -328,6 +379,7 @@ def queries_per_request(workdir: Path) -> dict:
     body = {
         "client": client_id,
         "lines": [{"product": p, "quantity": 1} for p in products[:LINES_PER_ORDER]],
+        "discount": {"kind": "percent", "value": "10.00", "reason": "Bench"},
     }
     requests = {
         "products": lambda: http.get("/api/v1/products/?page_size=50"),

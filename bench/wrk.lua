@@ -1,5 +1,5 @@
 -- wrk script of the bench's writes: wrk ... -s bench/wrk.lua URL -- MODE FILES
---   create PRODUCTS CLIENTS   POST /api/v1/orders/ with 3 random distinct products
+--   create PRODUCTS CLIENTS   POST /api/v1/orders/: 3 random products, 10 % off
 --   confirm ORDERS THREADS    POST /api/v1/orders/{id}/confirm/, each id once
 -- (reads use bench/wrk_get.lua, which leaves wrk's fast static path alone).
 -- done() prints one line "BENCH_JSON {...}" that bench/bench.py reads.
@@ -47,7 +47,8 @@ function request()
     while c == a or c == b do c = math.random(n) end
     local body = string.format(
       '{"client": %d, "lines": [{"product": %d, "quantity": 1}, ' ..
-      '{"product": %d, "quantity": 1}, {"product": %d, "quantity": 1}]}',
+      '{"product": %d, "quantity": 1}, {"product": %d, "quantity": 1}], ' ..
+      '"discount": {"kind": "percent", "value": "10.00", "reason": "Bench"}}',
       clients[math.random(#clients)], products[a], products[b], products[c])
     return wrk.format("POST", "/api/v1/orders/", json_headers, body)
   elseif mode == "confirm" then

@@ -17,7 +17,15 @@ from store_project.admin import ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
 from . import services
-from .models import MAX_INT, Category, Product, StockMovement
+from .models import (
+    MAX_INT,
+    MAX_TAX_RATES,
+    Category,
+    Product,
+    StockMovement,
+    TaxClass,
+    TaxRate,
+)
 
 ADJUST_STOCK = "catalog.adjust_stock"
 RECENT_MOVEMENTS = 20
@@ -44,6 +52,86 @@ class CategoryAdmin(ServiceModelAdmin):
 
     def delete_model(self, request, obj):
         services.category_delete(category=obj)
+
+
+class TaxRateForm(forms.ModelForm):
+    rate = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_value=Decimal("0.99999"),
+        max_digits=6,
+        decimal_places=5,
+        help_text="A fraction: 0.05 for 5 %, 0.09975 for 9.975 %.",
+    )
+
+    class Meta:
+        model = TaxRate
+        fields = ("name", "rate")
+
+
+class TaxRateInline(admin.TabularInline):
+    model = TaxRate
+    form = TaxRateForm
+    fields = ("name", "rate")
+    extra = 1
+    max_num = MAX_TAX_RATES
+    ordering = ("position",)
+
+
+@admin.register(TaxClass)
+class TaxClassAdmin(ServiceModelAdmin):
+    """Tax classes and their rates, written together by the tax class services."""
+
+    list_display = ("name", "rates_text", "is_default")
+    search_fields = ("name",)
+    ordering = ("name", "id")
+    fields = ("name", "is_default")
+    inlines = (TaxRateInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rates")
+
+    @admin.display(description="rates")
+    def rates_text(self, tax_class: TaxClass) -> str:
+        rates = sorted(tax_class.rates.all(), key=lambda rate: rate.position)
+        return ", ".join(f"{r.name} {r.rate * 100:g} %" for r in rates) or "none"
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the class and its rates are written together below."""
+
+    def save_related(self, request, form, formsets, change):
+        rates = self._rate_specs(formsets, change)
+        data = {
+            "name": form.cleaned_data["name"],
+            "is_default": form.cleaned_data.get("is_default", False),
+        }
+        if change:
+            changed = {k: v for k, v in data.items() if k in form.changed_data}
+            tax_class = services.tax_class_update(
+                tax_class=form.instance, rates=rates, **changed
+            )
+        else:
+            tax_class = services.tax_class_create(rates=rates or (), **data)
+        self.adopt(form.instance, tax_class)
+
+    @staticmethod
+    def _rate_specs(formsets, change: bool) -> list[services.RateSpec] | None:
+        formset = next((fs for fs in formsets if fs.model is TaxRate), None)
+        if formset is None or (change and not formset.has_changed()):
+            return None
+        return [
+            services.RateSpec(name=f.cleaned_data["name"], rate=f.cleaned_data["rate"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, [], add)
+        if not add and self._rate_specs(formsets, change=True) is not None:
+            message.append({"changed": {"fields": ["rates"]}})
+        return message
+
+    def delete_model(self, request, obj):
+        services.tax_class_delete(tax_class=obj)
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -113,7 +201,7 @@ class ProductAdmin(ServiceModelAdmin):
         "is_active",
     )
     list_select_related = ("category",)
-    list_filter = (LowStockFilter, "is_active", "category")
+    list_filter = (LowStockFilter, "is_active", "category", "tax_class")
     search_fields = ("name", "sku")
     autocomplete_fields = ("category",)
     date_hierarchy = "created_at"
@@ -128,6 +216,7 @@ class ProductAdmin(ServiceModelAdmin):
                     "category",
                     "description",
                     "unit_price",
+                    "tax_class",
                     "is_active",
                 )
             },

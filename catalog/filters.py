@@ -7,7 +7,7 @@ from store_project.api.filters import (
     StrictIntegerFilter,
 )
 
-from .models import Product, StockMovement
+from .models import Product, StockMovement, TaxClass
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -38,3 +38,11 @@ class StockMovementFilter(django_filters.FilterSet):
     class Meta:
         model = StockMovement
         fields = ["product", "order", "reason"]
+
+
+class TaxClassFilter(django_filters.FilterSet):
+    is_default = StrictBooleanFilter()
+
+    class Meta:
+        model = TaxClass
+        fields = ["is_default"]

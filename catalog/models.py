@@ -26,6 +26,78 @@ class Category(LoadedValues, models.Model):
         return self.name
 
 
+class TaxClass(LoadedValues, models.Model):
+    """A set of sales-tax rates that products share (Quebec: GST and QST).
+
+    Exactly one class is the default, used by products without a class; the
+    services keep one, the partial unique index forbids a second.
+    """
+
+    name = models.CharField(max_length=50)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "tax classes"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="catalog_taxclass_name_ci_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="catalog_taxclass_one_default",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="catalog_taxclass_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# A class has at most this many rates: each rate has its place, 1 to 5.
+MAX_TAX_RATES = 5
+
+
+class TaxRate(models.Model):
+    """One rate of a class, a fraction in [0, 1) with 5 places (0.09975)."""
+
+    tax_class = models.ForeignKey(
+        TaxClass, on_delete=models.CASCADE, related_name="rates"
+    )
+    # The rate's place in its class; numbered 1 to MAX_TAX_RATES, so the
+    # database itself holds a class to that many rates.
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=50)
+    rate = models.DecimalField(max_digits=6, decimal_places=5)
+
+    class Meta:
+        ordering = ["tax_class", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tax_class", "position"], name="catalog_taxrate_position_once"
+            ),
+            models.UniqueConstraint(
+                "tax_class", Lower("name"), name="catalog_taxrate_name_ci_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=MAX_TAX_RATES),
+                name="catalog_taxrate_at_most_five",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lt=1), name="catalog_taxrate_rate_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="catalog_taxrate_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rate}"
+
+
 class Product(LoadedValues, models.Model):
     # NULL, not "", when absent: the unique index must ignore products without one.
     sku = models.CharField("SKU", max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -38,6 +110,15 @@ class Product(LoadedValues, models.Model):
     is_active = models.BooleanField(default=True, db_index=True)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products"
+    )
+    # None: the default class. Order lines copy the rates when written.
+    tax_class = models.ForeignKey(
+        TaxClass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        help_text="Empty: the default tax class.",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,16 +1,22 @@
+import re
+
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
+    BoundedListSerializer,
     ModelSerializer,
     PriceField,
+    StrictBooleanField,
     StrictCharField,
 )
 
-from .models import MAX_INT, Category, Product, StockMovement
-from .services import ADJUSTMENT_REASONS
+from .models import MAX_INT, MAX_TAX_RATES, Category, Product, StockMovement, TaxClass
+from .services import ADJUSTMENT_REASONS, RATE_PLACES, RateSpec
 
 
 class CategorySerializer(ModelSerializer):
@@ -44,6 +50,7 @@ PRODUCT = Representation(
     Field("is_low_stock", _IS_LOW_STOCK, attribute="is_low_stock"),
     Field("category", "category_id"),
     Field("category_name", "category__name"),
+    Field("tax_class", "tax_class_id"),
     Field("is_active"),
     Field("created_at", kind="timestamp"),
     Field("updated_at", kind="timestamp"),
@@ -68,6 +75,12 @@ class ProductSerializer(ModelSerializer):
     )
     is_low_stock = serializers.BooleanField(read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
+    tax_class = serializers.PrimaryKeyRelatedField(
+        queryset=TaxClass.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="A tax class id; null (the default) means the default class.",
+    )
 
     class Meta:
         model = Product
@@ -77,6 +90,85 @@ class ProductSerializer(ModelSerializer):
         if not isinstance(product, Product):
             return super().to_representation(product)
         return PRODUCT.write([PRODUCT.row_of(product)])[0]
+
+
+RATE_PATTERN = rf"^0(?:\.[0-9]{{1,{RATE_PLACES}}})?$"
+_RATE = re.compile(RATE_PATTERN)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": RATE_PATTERN,
+        "example": "0.09975",
+    }
+)
+class RateField(serializers.DecimalField):
+    """A tax rate: a decimal string in [0, 1) with at most 5 places."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", RATE_PLACES + 1)
+        kwargs.setdefault("decimal_places", RATE_PLACES)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not _RATE.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TaxRateSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=50)
+    rate = RateField(help_text="A fraction in [0, 1), at most 5 places: 0.09975.")
+
+    class Meta:
+        list_serializer_class = BoundedListSerializer
+
+    def validate(self, attrs):
+        # A partial update makes nested fields optional; a rate never is.
+        missing = {"name", "rate"} - set(attrs)
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    name: [ErrorDetail("This field is required.", code="required")]
+                    for name in sorted(missing)
+                }
+            )
+        return attrs
+
+
+class TaxClassSerializer(ModelSerializer):
+    name = StrictCharField(max_length=50)
+    rates = TaxRateSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_TAX_RATES,
+        help_text="0 to 5 rates, names unique within the class; given, they "
+        "replace the old ones. Orders keep the rates their lines copied.",
+    )
+
+    # Declared, so DRF adds no uniqueness check from the one-default index:
+    # making a class the default moves the flag rather than clashing with it.
+    is_default = StrictBooleanField(
+        required=False,
+        help_text="Exactly one class is the default: making a class the "
+        "default moves the flag; the default cannot be unset.",
+    )
+
+    class Meta:
+        model = TaxClass
+        fields = ["id", "name", "rates", "is_default"]
+        validators: list = []
+
+    def validate_rates(self, rates: list[dict]) -> list[RateSpec]:
+        names = [rate["name"].casefold() for rate in rates]
+        if len(set(names)) < len(names):
+            raise serializers.ValidationError(
+                "Two rates of the class have the same name.",
+                code="duplicate_rate_name",
+            )
+        return [RateSpec(name=rate["name"], rate=rate["rate"]) for rate in rates]
 
 
 class StockAdjustmentSerializer(serializers.Serializer):

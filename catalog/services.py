@@ -1,6 +1,7 @@
 """Every write to the catalog and the stock ledger goes through here."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,10 +15,18 @@ from store_project.db.errors import (
     unique_violations_as_invalid_input,
 )
 from store_project.db.updates import model_update
-from store_project.exceptions import InvalidInput
+from store_project.exceptions import InvalidInput, ProtectedObjectError
 
 from .exceptions import InsufficientStock
-from .models import MAX_INT, Category, Product, StockMovement
+from .models import (
+    MAX_INT,
+    MAX_TAX_RATES,
+    Category,
+    Product,
+    StockMovement,
+    TaxClass,
+    TaxRate,
+)
 
 Reason = StockMovement.Reason
 ADJUSTMENT_REASONS = (Reason.RESTOCK, Reason.CORRECTION, Reason.DAMAGE, Reason.RETURN)
@@ -42,7 +51,24 @@ PRODUCT_EDITABLE_FIELDS = (
     "reorder_level",
     "is_active",
     "category",
+    "tax_class",
 )
+_TAX_CLASS_UNIQUE = {
+    "catalog_taxclass_name_ci_unique": (
+        "name",
+        "A tax class with this name already exists (names ignore case).",
+    ),
+    # Two requests making two classes the default at once: one of them loses.
+    "catalog_taxclass_one_default": (
+        "is_default",
+        "Another class was made the default at the same time; try again.",
+    ),
+    "catalog_taxrate_name_ci_unique": (
+        "rates",
+        "Two rates of the class have the same name (names ignore case).",
+    ),
+}
+RATE_PLACES = 5
 
 
 # --- Categories ----------------------------------------------------------------
@@ -92,6 +118,7 @@ def product_create(
     description: str = "",
     reorder_level: int = 0,
     is_active: bool = True,
+    tax_class: TaxClass | None = None,
     by: AbstractBaseUser | None = None,
 ) -> Product:
     """Create a product; its opening stock is the ledger's ``initial`` movement."""
@@ -105,6 +132,7 @@ def product_create(
             description=description,
             reorder_level=reorder_level,
             is_active=is_active,
+            tax_class=tax_class,
         )
     if stock:
         StockMovement.objects.create(
@@ -138,6 +166,164 @@ def product_delete(*, product: Product) -> None:
         product,
         f"Product {product.name!r} appears on orders and cannot be deleted; "
         "deactivate it instead (is_active=false).",
+    )
+
+
+# --- Tax classes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """One rate of a tax class as given: a name and a fraction in [0, 1)."""
+
+    name: str
+    rate: Decimal
+
+
+def _checked_rates(rates: Sequence[RateSpec]) -> list[RateSpec]:
+    """The rates, or one ``InvalidInput`` on ``rates`` naming every problem."""
+    problems = []
+    if len(rates) > MAX_TAX_RATES:
+        problems.append(
+            ("max_length", f"A tax class has at most {MAX_TAX_RATES} rates.")
+        )
+    seen: set[str] = set()
+    for spec in rates:
+        name = spec.name.strip()
+        if not name or len(name) > 50:
+            problems.append(("invalid", "A rate's name is 1 to 50 characters."))
+        elif name.casefold() in seen:
+            problems.append(
+                ("duplicate_rate_name", f"Two rates are named {name!r} in the class.")
+            )
+        seen.add(name.casefold())
+        rate = spec.rate
+        if not (0 <= rate < 1) or rate != rate.quantize(Decimal(1).scaleb(-5)):
+            problems.append(
+                (
+                    "invalid_rate",
+                    f"The rate of {name!r} is {rate}: a rate is at least 0 and "
+                    f"less than 1, with at most {RATE_PLACES} decimal places.",
+                )
+            )
+    if problems:
+        raise InvalidInput(errors=problems, field="rates")
+    return [RateSpec(name=r.name.strip(), rate=r.rate) for r in rates]
+
+
+def _rates_of(tax_class: TaxClass) -> list[dict]:
+    """The class's rates as the audit log and the API write them."""
+    return [
+        {"name": r.name, "rate": f"{r.rate:.{RATE_PLACES}f}"}
+        for r in tax_class.rates.order_by("position")
+    ]
+
+
+def _write_rates(tax_class: TaxClass, rates: list[RateSpec]) -> None:
+    tax_class.rates.all().delete()
+    TaxRate.objects.bulk_create(
+        TaxRate(tax_class=tax_class, position=place, name=r.name, rate=r.rate)
+        for place, r in enumerate(rates, start=1)
+    )
+
+
+def _take_the_default_flag(tax_class: TaxClass | None = None) -> None:
+    """Unset the old default, so ``tax_class`` can be the one default."""
+    others = TaxClass.objects.filter(is_default=True)
+    if tax_class is not None and tax_class.pk is not None:
+        others = others.exclude(pk=tax_class.pk)
+    for old in others.select_for_update(no_key=True):
+        changes = model_update(
+            instance=old, fields=("is_default",), data={"is_default": False}
+        )
+        audit.record_update(old, changes)
+
+
+@transaction.atomic
+def tax_class_create(
+    *, name: str, rates: Sequence[RateSpec] = (), is_default: bool = False
+) -> TaxClass:
+    """Create a class; made the default, it takes the flag from the old one."""
+    checked = _checked_rates(rates)
+    with unique_violations_as_invalid_input(_TAX_CLASS_UNIQUE):
+        if is_default:
+            _take_the_default_flag()
+        tax_class = TaxClass.objects.create(name=name, is_default=is_default)
+        _write_rates(tax_class, checked)
+    audit.record(
+        action="create",
+        instance=tax_class,
+        changes={
+            "name": (None, tax_class.name),
+            "is_default": (None, tax_class.is_default),
+            "rates": (None, _rates_of(tax_class)),
+        },
+    )
+    return tax_class
+
+
+@transaction.atomic
+def tax_class_update(
+    *,
+    tax_class: TaxClass,
+    name: str | None = None,
+    rates: Sequence[RateSpec] | None = None,
+    is_default: bool | None = None,
+) -> TaxClass:
+    """Change a class; ``rates``, when given, replace the old ones.
+
+    Existing orders keep the rates their lines copied: nothing here reaches
+    them. The default cannot be unset, only moved to another class.
+    """
+    checked = None if rates is None else _checked_rates(rates)
+    if is_default is False and tax_class.is_default:
+        raise InvalidInput(
+            f"{tax_class.name!r} is the default tax class; make another class "
+            "the default instead.",
+            code="default_required",
+            field="is_default",
+        )
+    data = {}
+    if name is not None:
+        data["name"] = name
+    if is_default:
+        data["is_default"] = True
+    with unique_violations_as_invalid_input(_TAX_CLASS_UNIQUE):
+        if is_default:
+            _take_the_default_flag(tax_class)
+        changes = dict(
+            model_update(instance=tax_class, fields=("name", "is_default"), data=data)
+        )
+        if checked is not None:
+            before = _rates_of(tax_class)
+            _write_rates(tax_class, checked)
+            after = _rates_of(tax_class)
+            if after != before:
+                changes["rates"] = (before, after)
+    audit.record_update(tax_class, changes)
+    return tax_class
+
+
+@transaction.atomic
+def tax_class_delete(*, tax_class: TaxClass) -> None:
+    if tax_class.is_default:
+        raise ProtectedObjectError(
+            f"{tax_class.name!r} is the default tax class and cannot be deleted; "
+            "make another class the default first."
+        )
+    audit.record(
+        action="delete",
+        instance=tax_class,
+        changes={
+            "name": (tax_class.name, None),
+            "is_default": (tax_class.is_default, None),
+            "rates": (_rates_of(tax_class), None),
+        },
+    )
+    delete_or_refuse(
+        tax_class,
+        f"Tax class {tax_class.name!r} is used by products; give them another "
+        "class first.",
     )
 
 

@@ -1,4 +1,4 @@
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
@@ -9,14 +9,15 @@ from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet, page_size_errors
 
 from . import services
-from .filters import ProductFilter, StockMovementFilter
-from .models import Category, Product, StockMovement
+from .filters import ProductFilter, StockMovementFilter, TaxClassFilter
+from .models import Category, Product, StockMovement, TaxClass, TaxRate
 from .serializers import (
     PRODUCT,
     CategorySerializer,
     ProductSerializer,
     StockAdjustmentSerializer,
     StockMovementSerializer,
+    TaxClassSerializer,
 )
 
 
@@ -87,6 +88,50 @@ class ProductViewSet(ServiceModelViewSet):
             product=product, **serializer.validated_data, by=request.user
         )
         return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data)
+
+
+# Refused by the service or the database, so not introspectable.
+@extend_validation_errors(
+    ["unique"], field_name="name", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(
+    ["duplicate_rate_name", "invalid_rate", "unique", "null"],
+    field_name="rates",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["null"], field_name="rates.INDEX", actions=["create", "update", "partial_update"]
+)
+@extend_validation_errors(
+    ["max_length"],
+    field_name="rates.non_field_errors",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["default_required", "unique"],
+    field_name="is_default",
+    actions=["create", "update", "partial_update"],
+)
+class TaxClassViewSet(ServiceModelViewSet):
+    serializer_class = TaxClassSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+    filterset_class = TaxClassFilter
+
+    def get_queryset(self):
+        rates = TaxRate.objects.order_by("position")
+        return TaxClass.objects.prefetch_related(
+            Prefetch("rates", queryset=rates)
+        ).order_by("name", "id")
+
+    def create_object(self, data):
+        return services.tax_class_create(**data)
+
+    def update_object(self, instance, data):
+        return services.tax_class_update(tax_class=instance, **data)
+
+    def delete_object(self, instance):
+        services.tax_class_delete(tax_class=instance)
 
 
 @page_size_errors

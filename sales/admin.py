@@ -6,6 +6,8 @@ snapshotted and totals computed there), and their status moves only through
 actions on the order list, or the buttons on an order's page.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -17,8 +19,56 @@ from catalog.models import MAX_INT
 from store_project.admin import ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
-from . import services
+from . import money, services
 from .models import Order, OrderLine, OrderStatusChange
+
+DISCOUNT_FIELDS = ("discount_kind", "discount_value", "discount_reason")
+MONEY_READ_ONLY = ("subtotal", "discount_total", "tax_total", "total_amount")
+
+
+class OrderForm(forms.ModelForm):
+    """The order's header and its discount, checked as the API checks them."""
+
+    discount_kind = forms.ChoiceField(
+        choices=[("", "No discount"), *Order.DiscountKind.choices],
+        required=False,
+        label="Discount",
+    )
+    discount_value = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        label="Discount value",
+        help_text="A percent (more than 0, at most 100) or an amount (at most "
+        "the subtotal). Spread over the lines, before taxes.",
+    )
+    discount_reason = forms.CharField(
+        required=False, max_length=200, label="Discount reason"
+    )
+
+    class Meta:
+        model = Order
+        fields = (*services.ORDER_EDITABLE_FIELDS, *DISCOUNT_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, value = cleaned.get("discount_kind"), cleaned.get("discount_value")
+        if kind and value is None and "discount_value" not in self.errors:
+            self.add_error("discount_value", "Give the discount's value.")
+        if not kind and value is not None:
+            self.add_error("discount_kind", "Choose percent or amount.")
+        return cleaned
+
+    def discount(self) -> money.Discount | None:
+        kind = self.cleaned_data.get("discount_kind")
+        if not kind:
+            return None
+        return money.Discount(
+            kind,
+            self.cleaned_data["discount_value"],
+            self.cleaned_data.get("discount_reason") or "",
+        )
 
 
 class OrderLineForm(forms.ModelForm):
@@ -34,8 +84,24 @@ class OrderLineInline(admin.TabularInline):
 
     model = OrderLine
     form = OrderLineForm
-    fields = ("product", "quantity", "unit_price", "line_total")
-    readonly_fields = ("unit_price", "line_total")
+    fields = (
+        "product",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "discount_amount",
+        "net_amount",
+        "taxes_text",
+        "tax_amount",
+    )
+    readonly_fields = (
+        "unit_price",
+        "line_total",
+        "discount_amount",
+        "net_amount",
+        "taxes_text",
+        "tax_amount",
+    )
     autocomplete_fields = ("product",)
 
     def get_queryset(self, request):
@@ -63,6 +129,12 @@ class OrderLineInline(admin.TabularInline):
         if line.unit_price is None or line.quantity is None:
             return "-"
         return line.line_total
+
+    @admin.display(description="taxes")
+    def taxes_text(self, line: OrderLine) -> str:
+        if line.pk is None:
+            return "-"
+        return ", ".join(f"{t['name']} {t['amount']}" for t in line.taxes) or "none"
 
 
 class OrderStatusChangeInline(admin.TabularInline):
@@ -97,6 +169,7 @@ class OrderAdmin(ServiceModelAdmin):
         "client",
         "employee",
         "status",
+        "tax_total",
         "total_amount",
         "confirmed_at",
     )
@@ -107,12 +180,13 @@ class OrderAdmin(ServiceModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("client", "employee")
     list_per_page = 50
+    form = OrderForm
     inlines = (OrderLineInline, OrderStatusChangeInline)
     actions = ("confirm_orders", "ship_orders", "deliver_orders", "cancel_orders")
     change_form_template = "admin/sales/order/change_form.html"
     readonly_fields = (
         "status",
-        "total_amount",
+        *MONEY_READ_ONLY,
         "created_at",
         "updated_at",
         "confirmed_at",
@@ -129,11 +203,13 @@ class OrderAdmin(ServiceModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         header = (None, {"fields": services.ORDER_EDITABLE_FIELDS})
+        discount = ("Discount", {"fields": DISCOUNT_FIELDS})
         if obj is None:
-            return (header,)
+            return (header, discount)
         return (
             header,
-            ("Status and total", {"fields": ("status", "total_amount")}),
+            discount,
+            ("Status and money", {"fields": ("status", *MONEY_READ_ONLY)}),
             (
                 "Timestamps",
                 {
@@ -150,7 +226,11 @@ class OrderAdmin(ServiceModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_draft:
-            return (*services.ORDER_EDITABLE_FIELDS, *self.readonly_fields)
+            return (
+                *services.ORDER_EDITABLE_FIELDS,
+                *DISCOUNT_FIELDS,
+                *self.readonly_fields,
+            )
         return self.readonly_fields
 
     @admin.display(description="order", ordering="id")
@@ -215,11 +295,18 @@ class OrderAdmin(ServiceModelAdmin):
             for name in services.ORDER_EDITABLE_FIELDS
             if name in form.cleaned_data
         }
+        discount = services.UNCHANGED
+        if not change or set(DISCOUNT_FIELDS) & set(form.changed_data):
+            discount = form.discount()
         if change:
             changed = {k: v for k, v in header.items() if k in form.changed_data}
-            order = services.order_update(order=form.instance, lines=lines, **changed)
+            order = services.order_update(
+                order=form.instance, lines=lines, discount=discount, **changed
+            )
         else:
-            order = services.order_create(lines=lines or (), **header)
+            order = services.order_create(
+                lines=lines or (), discount=discount, **header
+            )
         self.adopt(form.instance, order)
 
     @staticmethod

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from catalog.models import Product
 from customers.models import Client
@@ -29,8 +29,17 @@ def _stamped_when(field: str, *statuses: str) -> Q:
     )
 
 
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent", "Percent of the subtotal"
+    AMOUNT = "amount", "Amount"
+
+
+_MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
+
+
 class Order(models.Model):
     Status = OrderStatus
+    DiscountKind = DiscountKind
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders")
     employee = models.ForeignKey(
@@ -45,9 +54,21 @@ class Order(models.Model):
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT
     )
-    total_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00")
+    # The discount as given (none: all three empty); its money is spread over
+    # the lines. Every amount below is sales.money's, stored by the services
+    # whenever a draft's lines or discount change.
+    # NULL, not "", for none: a check constraint ties it to the value's NULL.
+    discount_kind = models.CharField(  # noqa: DJ001
+        max_length=10, choices=DiscountKind.choices, null=True, blank=True
     )
+    discount_value = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    discount_reason = models.CharField(max_length=200, blank=True)
+    subtotal = models.DecimalField(**_MONEY)
+    discount_total = models.DecimalField(**_MONEY)
+    tax_total = models.DecimalField(**_MONEY)
+    total_amount = models.DecimalField(**_MONEY)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +93,40 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(total_amount__gte=0), name="sales_order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    subtotal__gte=0,
+                    tax_total__gte=0,
+                    discount_total__gte=0,
+                    discount_total__lte=F("subtotal"),
+                ),
+                name="sales_order_amounts_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total_amount=F("subtotal") - F("discount_total") + F("tax_total")
+                ),
+                name="sales_order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    discount_kind__isnull=True,
+                    discount_value__isnull=True,
+                    discount_reason="",
+                    discount_total=0,
+                )
+                | Q(
+                    discount_kind=DiscountKind.PERCENT,
+                    discount_value__gt=0,
+                    discount_value__lte=100,
+                )
+                | Q(
+                    discount_kind=DiscountKind.AMOUNT,
+                    discount_value__gt=0,
+                    discount_total=F("discount_value"),
+                ),
+                name="sales_order_discount_valid",
             ),
             models.CheckConstraint(
                 condition=_stamped_when("shipped_at", "shipped", "delivered"),
@@ -106,6 +161,17 @@ class Order(models.Model):
     def is_draft(self) -> bool:
         return self.status == OrderStatus.DRAFT
 
+    @property
+    def discount(self) -> dict | None:
+        """The discount as the API writes it, or None."""
+        if self.discount_kind is None:
+            return None
+        return {
+            "kind": self.discount_kind,
+            "value": f"{self.discount_value:.2f}",
+            "reason": self.discount_reason,
+        }
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -115,6 +181,14 @@ class OrderLine(models.Model):
     quantity = models.IntegerField()
     # The product's price when the line was written; never follows later changes.
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    # The line's share of the order's discount, and what is taxed.
+    discount_amount = models.DecimalField(**_MONEY)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # [{"name", "rate", "amount"}] as the API writes them: the rates of the
+    # product's tax class when the line was written (never following later
+    # changes of the class), each with its amount on net_amount.
+    taxes = models.JSONField(default=list, blank=True)
+    tax_amount = models.DecimalField(**_MONEY)
 
     class Meta:
         ordering = ["id"]
@@ -127,6 +201,15 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gt=0), name="sales_orderline_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    discount_amount__gte=0,
+                    net_amount=F("quantity") * F("unit_price") - F("discount_amount"),
+                    net_amount__gte=0,
+                    tax_amount__gte=0,
+                ),
+                name="sales_orderline_net_adds_up",
             ),
         ]
 

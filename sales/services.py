@@ -3,13 +3,14 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Product, StockMovement
-from catalog.selectors import stock_moved_for_order
+from catalog.selectors import stock_moved_for_order, tax_rates_by_product
 from catalog.services import stock_apply
 from customers.models import Client
 from customers.services import client_hold_for_record
@@ -18,6 +19,7 @@ from store_project.db.errors import row_lock_timeout, unique_violations_as_inval
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput
 
+from . import money
 from .exceptions import EmptyOrder, IllegalTransition, OrderNotEditable
 from .models import MAX_TOTAL, Order, OrderLine, OrderStatus, OrderStatusChange
 
@@ -28,7 +30,26 @@ class LineSpec:
     quantity: int
 
 
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# ``order_update(discount=UNCHANGED)`` keeps the discount; None removes it.
+UNCHANGED: Any = _Unchanged()
+
 ORDER_EDITABLE_FIELDS = ("client", "employee", "notes")
+# Written only from sales.money's answer, whenever the lines or discount change.
+ORDER_MONEY_FIELDS = (
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "subtotal",
+    "discount_total",
+    "tax_total",
+    "total_amount",
+)
+LINE_MONEY_FIELDS = ("discount_amount", "net_amount", "taxes", "tax_amount")
 _LINE_UNIQUE = {
     "sales_orderline_product_once": (
         "lines",
@@ -47,13 +68,18 @@ def order_create(
     employee: Employee | None = None,
     lines: Iterable[LineSpec] = (),
     notes: str = "",
+    discount: money.Discount | None = None,
 ) -> Order:
-    """Create a draft order; each line takes the product's current price."""
+    """Create a draft order; each line takes the product's current price and rates."""
     client_hold_for_record(client=client)  # an anonymized client is refused
-    rows, total = _priced_lines(list(lines))
-    order = Order.objects.create(
-        client=client, employee=employee, notes=notes, total_amount=total
+    rows = _priced_lines(list(lines))
+    order = Order(
+        client=client,
+        employee=employee,
+        notes=notes,
+        **_money_of(rows, discount),
     )
+    order.save(force_insert=True)
     _insert_lines(order, rows)
     return order
 
@@ -63,21 +89,35 @@ def order_update(
     *,
     order: Order,
     lines: Iterable[LineSpec] | None = None,
+    discount: money.Discount | None = UNCHANGED,
     **changes,
 ) -> Order:
-    """Change a draft; ``lines``, when given, replace all the old lines."""
+    """Change a draft; ``lines``, when given, replace all the old lines.
+
+    A change of the lines or the discount recomputes every amount of the
+    order and its lines (``sales.money``); the lines kept keep the prices and
+    tax rates they were written with.
+    """
     order = _lock_draft(order, "edited")
     if "client" in changes:
         client_hold_for_record(client=changes["client"])
     data, fields = dict(changes), ORDER_EDITABLE_FIELDS
+    rows = None
     if lines is not None:
-        # The total follows the lines, always computed here.
-        rows, data["total_amount"] = _priced_lines(list(lines))
-        fields = (*fields, "total_amount")
+        rows = _priced_lines(list(lines))
+    elif discount is not UNCHANGED:
+        rows = list(order.lines.order_by("id"))
+    if rows is not None:
+        if discount is UNCHANGED:
+            discount = _discount_of(order)
+        data.update(_money_of(rows, discount))
+        fields = (*fields, *ORDER_MONEY_FIELDS)
     model_update(instance=order, fields=fields, data=data)
     if lines is not None:
         order.lines.all().delete()
         _insert_lines(order, rows)
+    elif rows:
+        OrderLine.objects.bulk_update(rows, LINE_MONEY_FIELDS)
     return order
 
 
@@ -96,8 +136,16 @@ def _lock_draft(order: Order, verb: str, lock: str = "NO KEY UPDATE") -> Order:
     return locked
 
 
-def _priced_lines(lines: list[LineSpec]) -> tuple[list[OrderLine], Decimal]:
-    """The lines at their products' current prices, and their total (unsaved)."""
+def _discount_of(order: Order) -> money.Discount | None:
+    if order.discount_kind is None:
+        return None
+    return money.Discount(
+        order.discount_kind, order.discount_value, order.discount_reason
+    )
+
+
+def _priced_lines(lines: list[LineSpec]) -> list[OrderLine]:
+    """The lines at their products' current prices and tax rates (unsaved)."""
     inactive = [line.product for line in lines if not line.product.is_active]
     if inactive:
         raise InvalidInput(
@@ -107,22 +155,70 @@ def _priced_lines(lines: list[LineSpec]) -> tuple[list[OrderLine], Decimal]:
             ],
             field="lines",
         )
-    rows = [
+    rates = tax_rates_by_product(products=[line.product for line in lines])
+    return [
         OrderLine(
             product=line.product,
             quantity=line.quantity,
             unit_price=line.product.unit_price,
+            # The rates are copied like the price: a later change of the
+            # product's class never reaches this line. Amounts come below.
+            taxes=[
+                {"name": name, "rate": money.rate_text(rate)}
+                for name, rate in rates[line.product.pk]
+            ],
         )
         for line in lines
     ]
-    total = sum((row.line_total for row in rows), Decimal("0.00"))
-    if total > MAX_TOTAL:
+
+
+def _money_of(rows: list[OrderLine], discount: money.Discount | None) -> dict:
+    """Set each line's amounts from ``sales.money``; answer the order's.
+
+    ``rows`` are in id order (new lines are inserted in this order), which
+    the discount's spread breaks its ties by.
+    """
+    inputs = [
+        money.Line(
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            rates=tuple(
+                money.Rate(tax["name"], Decimal(tax["rate"])) for tax in row.taxes
+            ),
+        )
+        for row in rows
+    ]
+    try:
+        result = money.order_money(inputs, discount)
+    except money.DiscountRefused as refusal:
+        raise InvalidInput(str(refusal), code=refusal.code, field="discount") from None
+    if max(result.subtotal, result.total_amount) > MAX_TOTAL:
         raise InvalidInput(
             f"The order total would exceed {MAX_TOTAL}.",
             code="max_value",
             field="lines",
         )
-    return rows, total
+    for row, line in zip(rows, result.lines, strict=True):
+        row.discount_amount = line.discount_amount
+        row.net_amount = line.net_amount
+        row.taxes = [
+            {
+                "name": tax.name,
+                "rate": money.rate_text(tax.rate),
+                "amount": money.amount_text(tax.amount),
+            }
+            for tax in line.taxes
+        ]
+        row.tax_amount = line.tax_amount
+    return {
+        "discount_kind": discount and discount.kind,
+        "discount_value": discount and discount.value,
+        "discount_reason": discount.reason if discount else "",
+        "subtotal": result.subtotal,
+        "discount_total": result.discount_total,
+        "tax_total": result.tax_total,
+        "total_amount": result.total_amount,
+    }
 
 
 def _insert_lines(order: Order, rows: list[OrderLine]) -> None:

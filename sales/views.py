@@ -51,6 +51,16 @@ _WRITE = {"request": OrderWriteSerializer}
     field_name="lines.non_field_errors",
     actions=["create", "update", "partial_update"],
 )
+@extend_validation_errors(
+    ["discount_above_subtotal", "invalid"],
+    field_name="discount",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
+    ["out_of_range"],
+    field_name="discount.value",
+    actions=["create", "update", "partial_update"],
+)
 class OrderViewSet(ServiceModelViewSet):
     filterset_class = OrderFilter
     search_fields = ["notes", "client__name", "client__email"]

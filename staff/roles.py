@@ -9,6 +9,8 @@ _READ = [
     "catalog.view_category",
     "catalog.view_product",
     "catalog.view_stockmovement",
+    "catalog.view_taxclass",
+    "catalog.view_taxrate",
     "customers.view_client",
     "staff.view_employee",
     "sales.view_order",
@@ -41,6 +43,8 @@ ROLES: dict[str, list[str]] = {
             for app, model in [
                 ("catalog", "category"),
                 ("catalog", "product"),
+                ("catalog", "taxclass"),
+                ("catalog", "taxrate"),
                 ("staff", "employee"),
             ]
             for verb in ("add", "change", "delete")
@@ -54,6 +58,9 @@ ROLES: dict[str, list[str]] = {
     "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
     "warehouse": [*_READ, *_STOCK, *_FULFILMENT],
 }
+
+
+_MODEL_VERBS = {"add", "change", "delete", "view"}
 
 
 def sync_roles(apps) -> None:
@@ -73,15 +80,26 @@ def sync_roles(apps) -> None:
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    # An older migration runs before later models exist: their permissions
+    # are left for the migration that adds the model, which syncs again.
+    known = {(m._meta.app_label, m._meta.model_name) for m in apps.get_models()}
     for role, codenames in ROLES.items():
         wanted = set(codenames)
         permissions = []
         for name in sorted(wanted):
             app_label, codename = name.split(".")
-            permissions.append(
-                Permission.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+            found = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            verb, _, model = codename.partition("_")
+            if (
+                found is None
+                and verb in _MODEL_VERBS
+                and (app_label, model) not in known
+            ):
+                continue
+            if found is None:
+                raise LookupError(f"No permission {name}")
+            permissions.append(found)
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions)

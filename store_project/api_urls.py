@@ -3,7 +3,12 @@
 from django.urls import path
 
 from audit.views import AuditEntryViewSet
-from catalog.views import CategoryViewSet, ProductViewSet, StockMovementViewSet
+from catalog.views import (
+    CategoryViewSet,
+    ProductViewSet,
+    StockMovementViewSet,
+    TaxClassViewSet,
+)
 from customers.views import ClientViewSet
 from sales.views import OrderViewSet
 from staff.auth import TokenView
@@ -12,6 +17,7 @@ from store_project.api.router import router
 
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
+router.register("tax-classes", TaxClassViewSet, basename="taxclass")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -18,8 +19,13 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product, StockMovement
-from catalog.services import category_create
+from catalog.models import Category, Product, StockMovement, TaxClass
+from catalog.services import (
+    RateSpec,
+    category_create,
+    tax_class_create,
+    tax_class_update,
+)
 from customers.models import Client
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
@@ -84,13 +90,15 @@ def seed_demo(
     bulk: bool | None = None,
     now: datetime | None = None,
     progress: Callable[[str, int], ProgressBar] = no_progress,
+    discounted: float = 0.125,
 ) -> SeedResult:
     """Create the demo store, unless the store already has data.
 
     Running it again is harmless: a store that has categories, products,
     clients or orders is left alone (``flush_store`` first to start over).
     The same ``seed`` and ``now`` give the same store. ``bulk`` chooses the
-    COPY writer; ``None`` picks it for large demos.
+    COPY writer; ``None`` picks it for large demos. ``discounted`` is the
+    share of orders with a discount.
     """
     sizes = sizes or Sizes()
     if problems := sizes.problems():
@@ -112,7 +120,11 @@ def seed_demo(
     started = time.monotonic()
     seed = secrets.randbelow(2**31) if seed is None else seed
     plan = build_plan(
-        sizes=sizes, seed=seed, now=now or timezone.now(), progress=progress
+        sizes=sizes,
+        seed=seed,
+        now=now or timezone.now(),
+        progress=progress,
+        discounted=discounted,
     )
     generated = None if password else secrets.token_urlsafe(12)
     with transaction.atomic():
@@ -128,6 +140,7 @@ def seed_demo(
         write(
             plan,
             categories=categories,
+            tax_classes=_tax_classes(plan),
             employees=employees,
             users=users,
             progress=progress,
@@ -201,6 +214,23 @@ def _categories_and_staff(plan: Plan, users):
                 )
             )
     return categories, employees
+
+
+def _tax_classes(plan: Plan) -> list[TaxClass]:
+    """The plan's tax classes with exactly its rates, made or brought up to date.
+
+    The plan computed its orders' taxes from these rates, so an existing
+    class of the same name (an earlier demo, flushed) is given them again.
+    """
+    classes = []
+    for name, rates in plan.tax_classes:
+        specs = [RateSpec(name=n, rate=Decimal(rate)) for n, rate in rates]
+        existing = TaxClass.objects.filter(name__iexact=name).first()
+        if existing is None:
+            classes.append(tax_class_create(name=name, rates=specs))
+        else:
+            classes.append(tax_class_update(tax_class=existing, rates=specs))
+    return classes
 
 
 def flush_store() -> dict[str, int]:

@@ -20,13 +20,71 @@ _CHECKS = {
         WHERE p.stock <> COALESCE(m.moved, 0)
     """,
     "stock is negative": "SELECT id FROM {product} WHERE stock < 0",
-    "order total differs from the sum of its lines": """
+    "order subtotal differs from the sum of its lines": """
         SELECT o.id FROM {order} o
         LEFT JOIN (
             SELECT order_id, SUM(quantity * unit_price) AS amount FROM {line}
             GROUP BY order_id
         ) l ON l.order_id = o.id
-        WHERE ABS(o.total_amount - COALESCE(l.amount, 0)) > 0.001
+        WHERE o.subtotal <> COALESCE(l.amount, 0)
+    """,
+    "order discount or tax differs from the sum of its lines'": """
+        SELECT o.id FROM {order} o
+        LEFT JOIN (
+            SELECT order_id, SUM(discount_amount) AS discount,
+                SUM(tax_amount) AS tax
+            FROM {line} GROUP BY order_id
+        ) l ON l.order_id = o.id
+        WHERE o.discount_total <> COALESCE(l.discount, 0)
+           OR o.tax_total <> COALESCE(l.tax, 0)
+           OR o.total_amount <> o.subtotal - o.discount_total + o.tax_total
+    """,
+    "order discount_total differs from its discount": """
+        SELECT id FROM {order} WHERE discount_total <> CASE discount_kind
+            WHEN 'percent' THEN round(subtotal * discount_value / 100, 2)
+            WHEN 'amount' THEN discount_value
+            ELSE 0
+        END
+    """,
+    # The spread, independently of sales.money: in cents, each line's floor
+    # of discount x line total / subtotal, plus one for the lines with the
+    # largest remainders (ties: lower id) while cents are left.
+    "line discount is not its largest-remainder share": """
+        WITH shares AS (
+            SELECT l.id, l.order_id, l.discount_amount * 100 AS given,
+                o.discount_total * 100 AS whole,
+                div(o.discount_total * 100 * l.quantity * l.unit_price * 100,
+                    o.subtotal * 100) AS floor,
+                mod(o.discount_total * 100 * l.quantity * l.unit_price * 100,
+                    o.subtotal * 100) AS remainder
+            FROM {line} l JOIN {order} o ON o.id = l.order_id
+            WHERE o.subtotal > 0
+        ), ranked AS (
+            SELECT id, given, floor,
+                row_number() OVER (
+                    PARTITION BY order_id ORDER BY remainder DESC, id
+                ) AS place,
+                whole - SUM(floor) OVER (PARTITION BY order_id) AS left_over
+            FROM shares
+        )
+        SELECT id FROM ranked
+        WHERE given <> floor + CASE WHEN place <= left_over THEN 1 ELSE 0 END
+    """,
+    "line taxes differ from their rates on its net amount": """
+        SELECT l.id FROM {line} l
+        LEFT JOIN LATERAL (
+            SELECT COUNT(*) AS wrong, COALESCE(SUM((t->>'amount')::numeric), 0)
+                AS amount
+            FROM jsonb_array_elements(l.taxes) t
+            WHERE round(l.net_amount * (t->>'rate')::numeric, 2)
+                <> (t->>'amount')::numeric
+        ) bad ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(SUM((t->>'amount')::numeric), 0) AS amount
+            FROM jsonb_array_elements(l.taxes) t
+        ) taxed ON true
+        WHERE bad.wrong > 0 OR taxed.amount <> l.tax_amount
+           OR l.net_amount <> l.quantity * l.unit_price - l.discount_amount
     """,
     "status timestamps do not match the status": """
         SELECT id FROM {order} WHERE NOT (

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sales import money
+
 from . import words
 from .progress import ProgressBar, no_progress
 
@@ -99,6 +101,7 @@ class PlannedProduct:
     reorder_level: int
     opening_stock: int
     created_at: int
+    tax_class: int  # an index of Plan.tax_classes
     # Filled in by the replay.
     stock: int = 0
     updated_at: int = 0
@@ -126,7 +129,9 @@ class PlannedOrder:
     employee: int | None
     notes: str
     lines: tuple[tuple[int, int], ...]  # (product index, quantity)
-    total_cents: int
+    discount: money.Discount | None
+    # Every amount of the order and its lines, as the services compute them.
+    money: money.OrderMoney
     created_at: int
     # Filled in by the replay.
     status: str = "draft"
@@ -154,6 +159,10 @@ class Plan:
     employees: list[PlannedEmployee]
     orders: list[PlannedOrder]
     events: list[Event] = field(default_factory=list)
+    # (name, ((rate name, rate), ...)) of each tax class the products use.
+    tax_classes: tuple = words.TAX_CLASSES
+    # The share of orders with a discount.
+    discounted: float = 0.125
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -168,6 +177,7 @@ def build_plan(
     seed: int,
     now: datetime,
     progress: Callable[[str, int], ProgressBar] = no_progress,
+    discounted: float = 0.125,
 ) -> Plan:
     """Draw a whole demo store from ``seed``, its history ending at ``now``."""
     rng = random.Random(seed)
@@ -183,10 +193,13 @@ def build_plan(
         clients=[],
         employees=[],
         orders=[],
+        discounted=discounted,
     )
     kinds = rng.sample(words.CATEGORIES, sizes.categories)
     plan.categories = [name for name, *_ in kinds]
-    plan.products = _products(rng, kinds, sizes.products, opened, start)
+    plan.products = _products(
+        rng, kinds, sizes.products, opened, start, plan.tax_classes
+    )
     plan.clients = _clients(rng, sizes.clients, start)
     plan.employees = _employees(rng, sizes.employees)
     _orders_and_history(rng, plan, sizes.orders, start, progress)
@@ -196,7 +209,8 @@ def build_plan(
 # --- The catalog, the clients, the staff ----------------------------------------
 
 
-def _products(rng, kinds, count, opened, start) -> list[PlannedProduct]:
+def _products(rng, kinds, count, opened, start, tax_classes) -> list[PlannedProduct]:
+    class_index = {name: index for index, (name, _) in enumerate(tax_classes)}
     products = []
     step = (start - opened) // (count + 1)
     for index in range(count):
@@ -219,6 +233,7 @@ def _products(rng, kinds, count, opened, start) -> list[PlannedProduct]:
                 reorder_level=rng.choice((0, 5, 10, 10, 15, 20, 25)),
                 opening_stock=rng.randint(4, 120),
                 created_at=opened + (index + 1) * step,
+                tax_class=class_index[words.CATEGORY_TAX_CLASS.get(name, words.QUEBEC)],
             )
         )
     return products
@@ -353,8 +368,14 @@ def _orders_and_history(rng, plan: Plan, count, start, progress) -> None:
     ]
     client_count = len(plan.clients)
     loyal = max(1, client_count // 10)
-    prices = [p.price_cents for p in products]
+    prices = [cents_to_decimal(p.price_cents) for p in products]
+    class_rates = [
+        tuple(money.Rate(name, Decimal(rate)) for name, rate in rates)
+        for _, rates in plan.tax_classes
+    ]
+    rates = [class_rates[p.tax_class] for p in products]
     notes = words.ORDER_NOTES
+    reasons = words.DISCOUNT_REASONS
 
     # Business grows: more orders lately (density rising linearly in time).
     span = end - start
@@ -384,13 +405,16 @@ def _orders_and_history(rng, plan: Plan, count, start, progress) -> None:
             )
             client = draw.below(loyal if draw.chance(0.3) else client_count)
             seller = sellers[draw.below(len(sellers))] if draw.chance(0.85) else None
+            priced = [money.Line(q, prices[p], rates[p]) for p, q in lines]
+            discount = _discount(draw, priced, reasons, plan.discounted)
             orders.append(
                 PlannedOrder(
                     client=client,
                     employee=seller,
                     notes=notes[draw.below(len(notes))] if draw.chance(0.15) else "",
                     lines=lines,
-                    total_cents=sum(prices[p] * q for p, q in lines),
+                    discount=discount,
+                    money=money.order_money(priced, discount),
                     created_at=created_at,
                 )
             )
@@ -406,6 +430,24 @@ def _orders_and_history(rng, plan: Plan, count, start, progress) -> None:
             bar.advance()
     _sprinkle_adjustments(draw, plan, events, start)
     _replay(draw, plan, events)
+
+
+_PERCENTS = (Decimal(5), Decimal(10), Decimal(15), Decimal("12.5"), Decimal(20))
+_AMOUNTS = (Decimal("5.00"), Decimal("10.00"), Decimal("2.50"), Decimal("25.00"))
+
+
+def _discount(draw: _Draw, lines, reasons, share) -> money.Discount | None:
+    """A discount on ``share`` of the orders: mostly percents, some amounts."""
+    if not draw.chance(share):
+        return None
+    reason = reasons[draw.below(len(reasons))]
+    if draw.chance(0.7):
+        return money.Discount(
+            money.PERCENT, _PERCENTS[draw.below(len(_PERCENTS))], reason
+        )
+    amount = _AMOUNTS[draw.below(len(_AMOUNTS))]
+    subtotal = sum(line.quantity * line.unit_price for line in lines)
+    return money.Discount(money.AMOUNT, min(amount, subtotal), reason)
 
 
 def _life(draw: _Draw, status, created_at, end) -> list[tuple[int, str, str]]:

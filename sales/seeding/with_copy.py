@@ -14,15 +14,17 @@ their own sequences with ``nextval`` first, so the sequences stay right and a
 concurrent writer could not collide with them.
 """
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection
 from psycopg import sql
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, StockMovement, TaxClass
 from customers.models import Client
 from customers.selectors import phone_digest
+from sales import money
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
 
@@ -38,6 +40,7 @@ def write_with_copy(
     plan: Plan,
     *,
     categories: list[Category],
+    tax_classes: list[TaxClass],
     employees: list[Employee],
     users: dict,
     progress: Callable[[str, int], ProgressBar],
@@ -47,12 +50,13 @@ def write_with_copy(
         # The configured statement timeout is for requests, not for bulk loads.
         django_cursor.execute("SET LOCAL statement_timeout = 0")
         with django_cursor.connection.cursor() as cursor:
-            _write(plan, cursor, categories, employees, users, progress)
+            _write(plan, cursor, categories, tax_classes, employees, users, progress)
 
 
-def _write(plan, cursor, categories, employees, users, progress) -> None:
+def _write(plan, cursor, categories, tax_classes, employees, users, progress) -> None:
     user_ids = {role: user.pk for role, user in users.items()}
     category_ids = [c.pk for c in categories]
+    tax_class_ids = [c.pk for c in tax_classes]
     employee_ids = [e.pk for e in employees]
     product_ids = _reserve_ids(cursor, Product, len(plan.products))
     client_ids = _reserve_ids(cursor, Client, len(plan.clients))
@@ -63,12 +67,12 @@ def _write(plan, cursor, categories, employees, users, progress) -> None:
         cursor,
         Product,
         "id sku name description unit_price stock reorder_level is_active "
-        "category created_at updated_at",
+        "category tax_class created_at updated_at",
         (
             f"{pk}\t{_text(p.sku)}\t{_text(p.name)}\t{_text(p.description)}\t"
             f"{_money(p.price_cents)}\t{p.stock}\t{p.reorder_level}\tt\t"
-            f"{category_ids[p.category]}\t{times[p.created_at]}\t"
-            f"{times[p.updated_at]}\n"
+            f"{category_ids[p.category]}\t{tax_class_ids[p.tax_class]}\t"
+            f"{times[p.created_at]}\t{times[p.updated_at]}\n"
             for pk, p in zip(product_ids, plan.products, strict=True)
         ),
         progress("copy products", len(plan.products)),
@@ -97,12 +101,12 @@ def _write(plan, cursor, categories, employees, users, progress) -> None:
         _copy(
             cursor,
             Order,
-            "id client employee status total_amount notes created_at updated_at "
-            "confirmed_at shipped_at delivered_at cancelled_at",
+            "id client employee status " + " ".join(_ORDER_MONEY) + " notes "
+            "created_at updated_at confirmed_at shipped_at delivered_at cancelled_at",
             (
                 f"{pk}\t{client_ids[o.client]}\t"
                 f"{NULL if o.employee is None else employee_ids[o.employee]}\t"
-                f"{o.status}\t{_money(o.total_cents)}\t"
+                f"{o.status}\t{_order_money(o)}\t"
                 f"{notes.get(o.notes) or notes.setdefault(o.notes, _text(o.notes))}\t"
                 f"{times[o.created_at]}\t{times[o.updated_at]}\t"
                 f"{times[o.confirmed_at]}\t{times[o.shipped_at]}\t"
@@ -115,11 +119,14 @@ def _write(plan, cursor, categories, employees, users, progress) -> None:
         _copy(
             cursor,
             OrderLine,
-            "order product quantity unit_price",
+            "order product quantity unit_price " + " ".join(_LINE_MONEY),
             (
-                f"{pk}\t{product_ids[product]}\t{quantity}\t{prices[product]}\n"
+                f"{pk}\t{product_ids[product]}\t{quantity}\t{prices[product]}\t"
+                f"{_line_money(line)}\n"
                 for pk, o in zip(order_ids, plan.orders, strict=True)
-                for product, quantity in o.lines
+                for (product, quantity), line in zip(
+                    o.lines, o.money.lines, strict=True
+                )
             ),
             progress("copy lines", sum(len(o.lines) for o in plan.orders)),
         )
@@ -293,6 +300,51 @@ def _copy(cursor, model, fields: str, rows: Iterable[str], bar: ProgressBar) -> 
         if chunk:
             copy.write("".join(chunk))
             bar.advance(len(chunk))
+
+
+# The money columns, in the order _order_money and _line_money write them.
+_ORDER_MONEY = (
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "subtotal",
+    "discount_total",
+    "tax_total",
+    "total_amount",
+)
+_LINE_MONEY = ("discount_amount", "net_amount", "taxes", "tax_amount")
+
+
+def _order_money(order) -> str:
+    figures, discount = order.money, order.discount
+    return "\t".join(
+        (
+            NULL if discount is None else discount.kind,
+            NULL if discount is None else money.amount_text(discount.value),
+            "" if discount is None else _text(discount.reason),
+            money.amount_text(figures.subtotal),
+            money.amount_text(figures.discount_total),
+            money.amount_text(figures.tax_total),
+            money.amount_text(figures.total_amount),
+        )
+    )
+
+
+def _line_money(line) -> str:
+    # The same list of dicts as the services store in the JSON column.
+    taxes = [
+        {
+            "name": tax.name,
+            "rate": money.rate_text(tax.rate),
+            "amount": money.amount_text(tax.amount),
+        }
+        for tax in line.taxes
+    ]
+    return (
+        f"{money.amount_text(line.discount_amount)}\t"
+        f"{money.amount_text(line.net_amount)}\t{_text(json.dumps(taxes))}\t"
+        f"{money.amount_text(line.tax_amount)}"
+    )
 
 
 def _text(value: str) -> str:

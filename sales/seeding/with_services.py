@@ -9,7 +9,7 @@ services' own. Fast enough for a few thousand orders; beyond that, see
 
 from collections.abc import Callable
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, TaxClass
 from catalog.services import product_create, stock_adjust
 from customers.services import client_create
 from sales.models import Order
@@ -25,6 +25,7 @@ def write_with_services(
     plan: Plan,
     *,
     categories: list[Category],
+    tax_classes: list[TaxClass],
     employees: list[Employee],
     users: dict,
     progress: Callable[[str, int], ProgressBar],
@@ -43,6 +44,7 @@ def write_with_services(
                         unit_price=cents_to_decimal(planned.price_cents),
                         reorder_level=planned.reorder_level,
                         stock=planned.opening_stock,
+                        tax_class=tax_classes[planned.tax_class],
                         by=users["manager"],
                     )
                 )
@@ -78,6 +80,7 @@ def write_with_services(
                             for p, q in planned.lines
                         ],
                         notes=planned.notes,
+                        discount=planned.discount,
                     )
                 elif kind == ADJUST:
                     quantity, reason, note, role = detail

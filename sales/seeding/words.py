@@ -164,3 +164,27 @@ CATEGORIES = (
         "travel adapter", "toiletry bag", "luggage scale", "eye mask", "duffel bag",
     )),
 )  # fmt: skip
+
+# The demo's tax classes: (name, ((rate name, rate), ...)). Most goods in
+# Quebec pay GST and QST; basic groceries are zero-rated, printed books pay
+# the GST only.
+QUEBEC = "Quebec (GST + QST)"
+ZERO_RATED = "Zero-rated (basic groceries)"
+GST_ONLY = "Books (GST only)"
+TAX_CLASSES = (
+    (QUEBEC, (("GST", "0.05"), ("QST", "0.09975"))),
+    (ZERO_RATED, ()),
+    (GST_ONLY, (("GST", "0.05"),)),
+)
+# The class of each category's products; the others are QUEBEC's.
+CATEGORY_TAX_CLASS = {"Coffee & tea": ZERO_RATED, "Books": GST_ONLY}
+
+# Reasons for the discounts on some orders.
+DISCOUNT_REASONS = (
+    "Loyal client",
+    "Staff purchase",
+    "Opened box",
+    "Price match",
+    "Spring sale",
+    "",
+)

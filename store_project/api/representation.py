@@ -13,15 +13,22 @@ from decimal import Decimal
 from functools import partial
 from operator import attrgetter
 
+import orjson
 from django.db.models import Expression
 from django.utils import timezone
 
 _CENT = Decimal("0.01")
 
 
-def money(value: Decimal | None) -> str | None:
-    """A ``DecimalField(decimal_places=2)`` as DRF writes it: ``"19.90"``."""
-    return None if value is None else f"{value.quantize(_CENT):f}"
+def money(value: Decimal | str | None) -> str | None:
+    """A ``DecimalField(decimal_places=2)`` as DRF writes it: ``"19.90"``.
+
+    A string is a column PostgreSQL already wrote as text (``numeric(n, 2)``
+    cast to ``text``: the same digits), passed through as is.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return f"{value.quantize(_CENT):f}"
 
 
 def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
@@ -36,6 +43,11 @@ def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def json_value(value):
+    """A JSON column: parsed already (an instance's) or read as its text."""
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a resource's answer, and where a row holds it.
@@ -44,7 +56,7 @@ class Field:
     (``"category__name"``) or an expression. ``attribute`` is where a model
     instance holds the same value, when it is not the lookup itself (dots for
     ``__``). ``kind`` says how the value is written: as is, ``money``,
-    ``timestamp`` or ``text``.
+    ``timestamp``, ``text`` or ``json`` (a JSON column, parsed if read as text).
     """
 
     name: str
@@ -81,11 +93,26 @@ class Representation:
         """The row a list would read for ``instance``."""
         return self._attributes(instance)
 
-    def write(self, rows: Iterable[tuple]) -> list[dict]:
-        """Each row as the API's dict."""
+    def write(
+        self, rows: Iterable[tuple], *, money_as_text: bool = False
+    ) -> list[dict]:
+        """Each row as the API's dict.
+
+        ``money_as_text``: the rows hold their money as PostgreSQL wrote it
+        in text (``numeric(n, 2)::text``), already the API's digits.
+        """
         tz = timezone.get_current_timezone()
-        writers = {"money": money, "timestamp": partial(timestamp, tz=tz), "text": str}
-        converters = [(name, writers[kind]) for name, kind in self._converted]
+        writers = {
+            "money": money,
+            "timestamp": partial(timestamp, tz=tz),
+            "text": str,
+            "json": json_value,
+        }
+        converters = [
+            (name, writers[kind])
+            for name, kind in self._converted
+            if not (money_as_text and kind == "money")
+        ]
         answers = []
         for row in rows:
             answer = dict(zip(self._names, row, strict=True))

@@ -119,3 +119,27 @@ class PriceField(serializers.DecimalField):
         if not isinstance(data, str) or not _PLAIN_DECIMAL.fullmatch(data):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class BoundedListSerializer(serializers.ListSerializer):
+    """A nested list whose ``min_length``/``max_length`` the schema states.
+
+    drf-spectacular leaves a ``ListSerializer``'s bounds out of the document,
+    so a client (or the fuzzer) cannot know that a sixth item is refused.
+    """
+
+
+class BoundedListSchema(OpenApiSerializerFieldExtension):
+    target_class = BoundedListSerializer
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(
+            field, direction, bypass_extensions=True
+        )
+        if field.max_length is not None:
+            schema["maxItems"] = field.max_length
+        if field.min_length is not None:
+            schema["minItems"] = field.min_length
+        return schema

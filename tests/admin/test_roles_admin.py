@@ -19,6 +19,7 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        "taxclass": READ_WRITE,
         "auditentry": VIEW,
     },
     "clerk": {
@@ -28,6 +29,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "taxclass": VIEW,
     },
     "warehouse": {
         "category": VIEW,
@@ -36,6 +38,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "taxclass": VIEW,
     },
 }
 ORDER_ACTIONS = {

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
+from catalog.models import TaxClass
 from tests.conftest import client_for, ensure_roles
 from tests.factories import (
     CategoryFactory,
@@ -32,6 +33,8 @@ class World:
     spare_product: object
     spare_client: object
     spare_employee: object
+    tax_class: object
+    spare_tax_class: object
 
 
 @pytest.fixture
@@ -58,6 +61,8 @@ def world():
         spare_product=ProductFactory(category=category),
         spare_client=ClientFactory(),
         spare_employee=EmployeeFactory(),
+        tax_class=TaxClass.objects.create(name="Quebec"),
+        spare_tax_class=TaxClass.objects.create(name="Spare"),
     )
 
 
@@ -105,6 +110,12 @@ OPERATIONS = [
     ("update employee", "put", "employees/{employee}/", NAME, MANAGER),
     ("patch employee", "patch", "employees/{employee}/", NAME, MANAGER),
     ("delete employee", "delete", "employees/{spare_employee}/", None, MANAGER),
+    ("list tax classes", "get", "tax-classes/", None, READ),
+    ("read tax class", "get", "tax-classes/{tax_class}/", None, READ),
+    ("create tax class", "post", "tax-classes/", NAME, MANAGER),
+    ("update tax class", "put", "tax-classes/{tax_class}/", NAME, MANAGER),
+    ("patch tax class", "patch", "tax-classes/{tax_class}/", NAME, MANAGER),
+    ("delete tax class", "delete", "tax-classes/{spare_tax_class}/", None, MANAGER),
     ("list orders", "get", "orders/", None, READ),
     ("read order", "get", "orders/{draft}/", None, READ),
     ("order history", "get", "orders/{confirmed}/history/", None, READ),

@@ -40,6 +40,7 @@ def test_create_product_records_the_opening_stock_in_the_ledger(manager_api):
         "id", "sku", "name", "description", "unit_price", "stock", "reorder_level",
         "is_low_stock", "category", "category_name", "is_active", "created_at",
         "updated_at",
+        "tax_class",  # v2
     }  # fmt: skip
     movement = StockMovement.objects.get(product_id=body["id"])
     assert (movement.quantity, movement.reason) == (12, "initial")

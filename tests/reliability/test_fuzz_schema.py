@@ -35,6 +35,7 @@ from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from audit import services as audit
+from catalog.models import TaxClass
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -61,6 +62,13 @@ STATE_REFUSALS = {
         "authorization",
         "inactive_product",
         "duplicate_product",
+        # An amount discount above the lines' subtotal, a percent above 100
+        # (the range depends on the kind); two rates of a class with one
+        # name; unsetting the default class (move it instead).
+        "discount_above_subtotal",
+        "out_of_range",
+        "duplicate_rate_name",
+        "default_required",
     },
     422: {"idempotency_key_reused"},
 }
@@ -150,7 +158,9 @@ def seeded():
         OrderFactory(client=ClientFactory(), lines=[(product, 1)])
         for product in products
     ]
+    tax_class = TaxClass.objects.create(name="Fuzzed")
     return {
+        "tax-classes": tax_class.pk,
         "categories": products[0].category_id,
         "products": products[1].pk,
         "clients": orders[0].client_id,

@@ -7,8 +7,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from rest_framework import serializers
 
+from catalog.services import RateSpec, tax_class_create
 from sales import services
 from sales.models import Order, OrderLine
+from sales.money import Discount
 from sales.serializers import (
     ORDER,
     OrderLineSerializer,
@@ -47,6 +49,22 @@ def _orders():
     services.order_transition(order_id=confirmed.pk, action="confirm")
     cancelled = OrderFactory(lines=[(cheap, 1)])
     services.order_transition(order_id=cancelled.pk, action="cancel")
+    quebec = tax_class_create(
+        name="Quebec",
+        rates=[
+            RateSpec(name="GST", rate=Decimal("0.05")),
+            RateSpec(name="QST", rate=Decimal("0.09975")),
+        ],
+    )
+    taxed = ProductFactory(unit_price=Decimal("3.33"), stock=100, tax_class=quebec)
+    OrderFactory(
+        lines=[(taxed, 3), (cheap, 2)],
+        discount=Discount("percent", Decimal("12.50"), "Loyal client"),
+    )
+    discounted = OrderFactory(
+        lines=[(taxed, 1)], discount=Discount("amount", Decimal("1.00"))
+    )
+    services.order_transition(order_id=discounted.pk, action="confirm")
     lines = OrderLine.objects.select_related("product")
     return list(Order.objects.prefetch_related(Prefetch("lines", queryset=lines)))
 

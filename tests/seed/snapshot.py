@@ -37,10 +37,11 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 p.stock,
                 p.reorder_level,
                 p.is_active,
+                p.tax_class.name if p.tax_class else "",
                 when(p.created_at),
                 when(p.updated_at),
             )
-            for p in Product.objects.select_related("category")
+            for p in Product.objects.select_related("category", "tax_class")
         ),
         "clients": sorted(
             (c.email, c.name, c.phone, c.address, when(c.created_at))
@@ -56,6 +57,12 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 o.employee.name if o.employee else "",
                 o.status,
                 o.total_amount,
+                o.discount_kind or "",
+                o.discount_value or 0,
+                o.discount_reason,
+                o.subtotal,
+                o.discount_total,
+                o.tax_total,
                 o.notes,
                 when(o.created_at),
                 when(o.updated_at),
@@ -64,7 +71,15 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 when(o.delivered_at),
                 when(o.cancelled_at),
                 tuple(
-                    (line.product.sku, line.quantity, line.unit_price)
+                    (
+                        line.product.sku,
+                        line.quantity,
+                        line.unit_price,
+                        line.discount_amount,
+                        line.net_amount,
+                        repr(line.taxes),
+                        line.tax_amount,
+                    )
                     for line in o.lines.all()
                 ),
             )

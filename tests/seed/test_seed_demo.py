@@ -1,6 +1,8 @@
 """``manage.py seed_demo``: a consistent, reproducible, idempotent demo store."""
 
+from collections import Counter
 from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.test import override_settings
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, StockMovement, TaxClass
 from catalog.services import category_create, product_create
 from customers.models import Client
 from sales.models import Order, OrderLine, OrderStatusChange
@@ -85,10 +87,34 @@ def test_order_totals_are_the_sums_of_their_lines():
     seed(seed=13)
 
     for order in Order.objects.prefetch_related("lines"):
-        assert order.total_amount == sum(
-            (line.quantity * line.unit_price for line in order.lines.all()), 0
+        lines = order.lines.all()
+        # v2: the subtotal is v1's total; the total adds taxes, less discounts.
+        assert order.subtotal == sum((line.line_total for line in lines), 0)
+        assert order.discount_total == sum((line.discount_amount for line in lines), 0)
+        assert order.tax_total == sum((line.tax_amount for line in lines), 0)
+        assert order.total_amount == (
+            order.subtotal - order.discount_total + order.tax_total
         )
         assert order.lines.exists()
+
+
+def test_the_demo_taxes_most_products_in_quebec_and_discounts_some_orders():
+    seed(seed=13, orders=200)
+
+    classes = {
+        c.name: [(r.name, str(r.rate)) for r in c.rates.order_by("position")]
+        for c in TaxClass.objects.prefetch_related("rates")
+    }
+    assert classes["Quebec (GST + QST)"] == [("GST", "0.05000"), ("QST", "0.09975")]
+    assert classes["Zero-rated (basic groceries)"] == []
+    used = Counter(Product.objects.values_list("tax_class__name", flat=True))
+    assert used.most_common(1)[0][0] == "Quebec (GST + QST)"
+    orders = Order.objects.all()
+    discounted = orders.exclude(discount_kind=None)
+    assert 0 < discounted.count() < orders.count()
+    kinds = set(discounted.values_list("discount_kind", flat=True))
+    assert kinds == {"percent", "amount"}
+    assert orders.filter(tax_total__gt=0).exists()
 
 
 def test_status_timestamps_and_history_follow_the_status():
@@ -373,3 +399,45 @@ def test_check_option_fails_on_a_broken_ledger():
 
     with pytest.raises(CommandError, match="stock differs from the sum"):
         call_command("seed_demo", check=True, stdout=StringIO())
+
+
+def test_the_check_finds_a_discount_cent_on_the_wrong_line():
+    seed(seed=58, orders=120)
+    order = next(
+        o
+        for o in Order.objects.exclude(discount_kind=None).prefetch_related("lines")
+        if len(o.lines.all()) >= 2
+        and all(line.discount_amount >= Decimal("0.01") for line in o.lines.all())
+    )
+    first, second = sorted(order.lines.all(), key=lambda line: line.pk)[:2]
+    # Sums and per-row constraints still hold; only the spread is wrong.
+    cent = Decimal("0.01")
+    for line, change in ((first, cent), (second, -cent)):
+        OrderLine.objects.filter(pk=line.pk).update(
+            discount_amount=line.discount_amount + change,
+            net_amount=line.net_amount - change,
+        )
+
+    found = invariant_violations()
+
+    assert set(found["line discount is not its largest-remainder share"]) == {
+        first.pk,
+        second.pk,
+    }
+
+
+def test_the_check_finds_a_tax_that_is_not_its_rate_of_the_net():
+    seed(seed=59)
+    line = OrderLine.objects.exclude(taxes=[]).order_by("pk").first()
+    taxes = [dict(tax) for tax in line.taxes]
+    taxes[0]["amount"] = f"{Decimal(taxes[0]['amount']) + Decimal('0.01'):.2f}"
+    OrderLine.objects.filter(pk=line.pk).update(
+        taxes=taxes, tax_amount=line.tax_amount + Decimal("0.01")
+    )
+
+    found = invariant_violations()
+
+    assert found["line taxes differ from their rates on its net amount"] == [line.pk]
+    assert found["order discount or tax differs from the sum of its lines'"] == [
+        line.order_id
+    ]

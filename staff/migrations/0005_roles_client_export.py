@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     """Managers may export a client's data (a permission new with privacy)."""
 
     dependencies = [
-        ("staff", "0003_audit_log_role"),
+        ("staff", "0004_tax_class_roles"),
         ("customers", "0002_encrypt_phone_address_and_anonymize"),
     ]
 
