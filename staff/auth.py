@@ -7,13 +7,15 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from store_project.api.serializers import StrictCharField
+from store_project.api.throttling import SharedRateThrottle
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+class LoginRateThrottle(SharedRateThrottle):
     """Failed or not, login attempts count per (username, client address).
+
+    Across every instance when Redis is the cache (SharedRateThrottle).
 
     Keyed by username as well as address so that every till behind one shop
     router is not locked out together by one mistyped password.

@@ -1,5 +1,6 @@
 """Assertions and tools shared by the tests."""
 
+import os
 import socket
 import threading
 import time
@@ -94,3 +95,32 @@ def wait_for_a_lock_wait(session: psycopg.Connection, timeout: float = 10.0) -> 
             return
         time.sleep(0.02)
     raise AssertionError(f"no session waited for a lock within {timeout} s")
+
+
+# A Redis database the tests may write to; each test keeps to its own key
+# prefix and deletes its keys after (the machine's Redis may be shared).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def redis_cache_settings(prefix: str, url: str = TEST_REDIS_URL) -> dict:
+    """``CACHES`` as production has it (settings.base.cache_config), at ``url``."""
+    from store_project.settings.base import cache_config
+
+    config = cache_config(url)
+    config["default"]["KEY_PREFIX"] = prefix
+    return config
+
+
+def redis_client(url: str = TEST_REDIS_URL):
+    """A plain client of the tests' Redis; fails the test if it does not answer."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise AssertionError(
+            f"no Redis at {url} ({error}); start one (see .ci/run) or set "
+            "TEST_REDIS_URL"
+        ) from error
+    return client

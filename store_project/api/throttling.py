@@ -1,11 +1,30 @@
-"""The per-user API throttle, without pickling its history on every request."""
+"""The API's throttles: shared by every instance through Redis when it is set.
 
+Without ``REDIS_URL`` (dev, tests) a throttle counts in its own process, as DRF
+does. With it, every worker of every instance counts in Redis, by atomic
+increments, so that concurrent requests cannot read the same count and all
+pass (DRF's read-modify-write of a list of times would let them).
+
+A Redis outage fails open to each process's own count: requests are served,
+and a client over the rate within one process is still refused (so the limit
+across N processes is at most N times the rate until Redis answers again).
+After a failure the process leaves Redis alone for ``OUTAGE_PAUSE`` seconds,
+so an unreachable server costs one short time-out, not one per request.
+"""
+
+import logging
+import math
 import threading
 import time
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from redis.exceptions import RedisError
 from rest_framework import throttling
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_PAUSE = 5.0
 
 
 class ProcessHistory:
@@ -40,16 +59,106 @@ class ProcessHistory:
             self._entries[key] = (now + timeout, value)
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    """DRF's UserRateThrottle (same rates, same sliding window, same keys).
+# Where every throttle counts while Redis does not answer.
+OUTAGE_HISTORY = ProcessHistory()
 
-    Its history lives in ``ProcessHistory`` when the default cache is the
-    per-process LocMemCache anyway; with a shared cache (Redis, memcached)
-    configured, the cache is used as DRF does.
+
+class _Outage:
+    """When this process last found Redis unreachable, and whether to wait."""
+
+    def __init__(self):
+        self.until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def begin(self, error: Exception) -> None:
+        if not self.active():
+            logger.warning(
+                "Redis did not answer (%s: %s); throttles count in this process "
+                "for the next %.0f s",
+                type(error).__name__,
+                error,
+                OUTAGE_PAUSE,
+            )
+        self.until = time.monotonic() + OUTAGE_PAUSE
+
+    def end(self) -> None:
+        self.until = 0.0
+
+
+outage = _Outage()
+
+
+class SharedRateThrottle(throttling.SimpleRateThrottle):
+    """SimpleRateThrottle whose counts live in the shared cache when there is one.
+
+    With a per-process cache configured, DRF's own sliding window runs on
+    ``cache``. With Redis, each client has a counter per fixed window of the
+    rate's duration, incremented atomically; the count is the current window's
+    plus the previous one's weighted by how much of it still overlaps the last
+    ``duration`` seconds (a sliding window, to within the previous window's
+    spread). A refused request is taken back off its counter, as DRF does not
+    count refusals.
     """
 
-    cache = (
-        ProcessHistory()
-        if isinstance(caches["default"], LocMemCache)
-        else throttling.UserRateThrottle.cache
-    )
+    def allow_request(self, request, view):
+        shared = caches["default"]
+        if isinstance(shared, LocMemCache):
+            return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        if not outage.active():
+            try:
+                return self._allow_shared(shared)
+            except RedisError as error:
+                outage.begin(error)
+        self.cache = OUTAGE_HISTORY
+        return super().allow_request(request, view)
+
+    def _allow_shared(self, shared) -> bool:
+        now = self.timer()
+        window, offset = divmod(now, self.duration)
+        current_key = f"{self.key}:{int(window)}"
+        try:
+            count = shared.incr(current_key)
+        except ValueError:  # the window's first request (Django's incr needs a key)
+            if shared.add(current_key, 1, timeout=2 * self.duration):
+                count = 1
+            else:
+                count = shared.incr(current_key)
+        previous = shared.get(f"{self.key}:{int(window) - 1}", 0)
+        overlap = 1 - offset / self.duration
+        if previous * overlap + count <= self.num_requests:
+            return True
+        shared.decr(current_key)
+        self._shared_wait = self._seconds_until_allowed(previous, count - 1, offset)
+        return False
+
+    def _seconds_until_allowed(self, previous: int, current: int, offset: float):
+        """How long until one more request fits, if no other one comes."""
+        room = self.num_requests - 1
+        if current > room:
+            # Only in a later window, once enough of this one has slid out.
+            return self.duration - offset + self.duration * (1 - room / current)
+        # Once enough of the previous window has slid out.
+        return max(self.duration * (1 - (room - current) / previous) - offset, 0.0)
+
+    def wait(self):
+        shared_wait = getattr(self, "_shared_wait", None)
+        if shared_wait is not None:
+            return max(math.ceil(shared_wait), 1)
+        return super().wait()
+
+
+class UserRateThrottle(SharedRateThrottle, throttling.UserRateThrottle):
+    """DRF's UserRateThrottle (same rates, same keys), shared through Redis.
+
+    Without Redis its sliding window lives in ``ProcessHistory``: the cache
+    would be the per-process LocMemCache anyway.
+    """
+
+    cache = ProcessHistory()

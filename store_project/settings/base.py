@@ -171,6 +171,48 @@ def database_config(url: str) -> dict:
     return config
 
 
+# --- Cache ------------------------------------------------------------------
+
+# Without REDIS_URL (dev, tests) each process has its own memory cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def cache_config(url: str) -> dict:
+    """Django's built-in Redis cache at ``REDIS_URL``, shared by every instance.
+
+    It holds only what may be lost (throttle counts): a flush or a restart of
+    Redis loses no data. Each connect and each command waits at most
+    ``REDIS_TIMEOUT`` seconds, and redis-py retries nothing, so an unreachable
+    or hung Redis costs a request a fraction of a second, never a hang; the
+    throttles then count in the process (store_project.api.throttling).
+    """
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        sys.exit("REDIS_URL must name a Redis server (redis://... or rediss://...).")
+    timeout = env.float("REDIS_TIMEOUT", 0.25)
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "store",
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+    }
+
+
+# The reports read from DATABASE_REPLICA_URL when it is set (store_project.db.replica).
+DATABASE_ROUTERS = ["store_project.db.replica.ReplicaRouter"]
+
+
+def with_replica(databases: dict) -> dict:
+    """``databases`` and, with ``DATABASE_REPLICA_URL`` set, its ``replica``."""
+    url = env("DATABASE_REPLICA_URL", default="")
+    if url:
+        databases["replica"] = database_config(url)
+        # A test run has one database: the replica alias is the same one.
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
+
+
 # Where ``make run`` (and tests with no server to reach) keep the embedded
 # PostgreSQL server's data; see store_project.db.embedded.
 EMBEDDED_POSTGRES_DIR = BASE_DIR / ".pgdata"

@@ -5,7 +5,9 @@ from .base import *
 DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in require("ALLOWED_HOSTS").split(",") if h.strip()]
-DATABASES = {"default": database_config(require("DATABASE_URL"))}
+DATABASES = with_replica({"default": database_config(require("DATABASE_URL"))})
+# Several instances behind the load balancer: throttles must count in one place.
+CACHES = cache_config(require("REDIS_URL"))
 FIELD_ENCRYPTION_KEYS = encryption_keys(
     "FIELD_ENCRYPTION_KEYS", require("FIELD_ENCRYPTION_KEYS")
 )

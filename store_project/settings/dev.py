@@ -8,11 +8,16 @@ from .base import *
 DEBUG = True
 SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-DATABASES = {
-    "default": database_config(
-        env("DATABASE_URL", default="") or embedded.database_url(EMBEDDED_POSTGRES_DIR)
-    )
-}
+DATABASES = with_replica(
+    {
+        "default": database_config(
+            env("DATABASE_URL", default="")
+            or embedded.database_url(EMBEDDED_POSTGRES_DIR)
+        )
+    }
+)
+if env("REDIS_URL", default=""):
+    CACHES = cache_config(env("REDIS_URL"))
 FIELD_ENCRYPTION_KEYS = encryption_keys(
     "FIELD_ENCRYPTION_KEYS",
     env("FIELD_ENCRYPTION_KEYS", default="") or DEV_FIELD_ENCRYPTION_KEY,

@@ -273,6 +273,12 @@ SAMPLE_VALUES = {
     "FieldEncryptionKeysSecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/keys-AbCdEf"
     ),
+    "DatabaseReplicaUrlSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/replica-url-AbCdEf"
+    ),
+    "RedisUrlSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/redis-url-AbCdEf"
+    ),
     "DomainName": "store.example.test",
 }
 SAMPLE_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/store:0123abcd"
@@ -287,7 +293,7 @@ FARGATE_SIZES = {
     8192: set(range(16384, 61441, 4096)),
     16384: set(range(32768, 122881, 8192)),
 }
-REQUIRED_SECRETS = {"DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"}
+REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"}
 AWSLOGS_OPTIONS = {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"}
 
 

@@ -122,6 +122,16 @@ def service_problems(template) -> list[str]:
     """What the issue asks of the environment stack, beyond cfn-lint."""
     problems = []
     for name, db in resources_of_type(template, "AWS::RDS::DBInstance").items():
+        if "SourceDBInstanceIdentifier" in db:
+            # A read replica: its engine, storage and encryption are the
+            # primary's (AWS refuses them on a replica); it must be private.
+            if db.get("SourceDBInstanceIdentifier") != {"Ref": "Database"}:
+                problems.append(f"{name}: not a replica of Database")
+            if db.get("PubliclyAccessible") is not False:
+                problems.append(f"{name}: PubliclyAccessible is not False")
+            if db.get("VPCSecurityGroups") != [{"Ref": "DatabaseSecurityGroup"}]:
+                problems.append(f"{name}: not in the database's security group")
+            continue
         for key, wanted in (
             ("Engine", "postgres"),
             ("MultiAZ", True),
@@ -173,6 +183,43 @@ def service_problems(template) -> list[str]:
     if sources != [{"Ref": "ServiceSecurityGroup"}]:
         problems.append(f"database reachable from {sources}, not the service only")
     problems += retention_rule_problems(template)
+    problems += cache_problems(template, ingress)
+    return problems
+
+
+def cache_problems(template, ingress) -> list[str]:
+    """Redis: encrypted both ways, private, reachable from the tasks only."""
+    problems = []
+    caches = resources_of_type(template, "AWS::ElastiCache::ReplicationGroup")
+    if not caches:
+        return ["no Redis cache"]
+    subnet_groups = resources_of_type(template, "AWS::ElastiCache::SubnetGroup")
+    private = {
+        "Fn::Split": [
+            ",",
+            {"Fn::ImportValue": {"Fn::Sub": "${NetworkStackName}-PrivateSubnetIds"}},
+        ]
+    }
+    for name, cache in caches.items():
+        for key in ("TransitEncryptionEnabled", "AtRestEncryptionEnabled"):
+            if cache.get(key) is not True:
+                problems.append(f"{name}: {key} is not True")
+        if "resolve:secretsmanager" not in json.dumps(cache.get("AuthToken")):
+            problems.append(f"{name}: no AUTH token from Secrets Manager")
+        group = subnet_groups.get(cache.get("CacheSubnetGroupName", {}).get("Ref"))
+        if group is None or group.get("SubnetIds") != private:
+            problems.append(f"{name}: not in the private subnets")
+        for group_ref in cache.get("SecurityGroupIds", []):
+            sources = [
+                rule.get("SourceSecurityGroupId")
+                for rule in ingress.values()
+                if rule.get("GroupId") == group_ref
+            ]
+            inline = template["Resources"][group_ref["Ref"]]["Properties"].get(
+                "SecurityGroupIngress", []
+            )
+            if sources != [{"Ref": "ServiceSecurityGroup"}] or inline:
+                problems.append(f"cache reachable from {sources}, not the tasks only")
     return problems
 
 
@@ -307,6 +354,59 @@ def test_service_template_follows_the_rules():
             "overrides container",
         ),
         (lambda t: t["Resources"].pop("RetentionScheduleRule"), "0 EventBridge"),
+        (
+            lambda t: t["Resources"]["Cache"]["Properties"].pop(
+                "TransitEncryptionEnabled"
+            ),
+            "TransitEncryptionEnabled",
+        ),
+        (
+            lambda t: t["Resources"]["Cache"]["Properties"].update(
+                AtRestEncryptionEnabled=False
+            ),
+            "AtRestEncryptionEnabled",
+        ),
+        (
+            lambda t: t["Resources"]["CacheSubnetGroup"]["Properties"].update(
+                SubnetIds={
+                    "Fn::Split": [
+                        ",",
+                        {
+                            "Fn::ImportValue": {
+                                "Fn::Sub": "${NetworkStackName}-PublicSubnetIds"
+                            }
+                        },
+                    ]
+                }
+            ),
+            "private subnets",
+        ),
+        (
+            lambda t: t["Resources"]["CacheFromService"]["Properties"].update(
+                SourceSecurityGroupId={"Ref": "LoadBalancerSecurityGroup"}
+            ),
+            "tasks only",
+        ),
+        (
+            lambda t: t["Resources"]["CacheSecurityGroup"]["Properties"].update(
+                SecurityGroupIngress=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": 6379,
+                        "ToPort": 6379,
+                        "CidrIp": "10.0.0.0/8",
+                    }
+                ]
+            ),
+            "tasks only",
+        ),
+        (lambda t: t["Resources"].pop("Cache"), "no Redis cache"),
+        (
+            lambda t: t["Resources"]["DatabaseReplica"]["Properties"].update(
+                PubliclyAccessible=True
+            ),
+            "DatabaseReplica: PubliclyAccessible",
+        ),
     ],
 )
 def test_template_rules_catch_a_broken_template(break_it, problem):
@@ -396,6 +496,19 @@ def test_output_check_catches_a_missing_output():
     ]
 
 
+def in_environment(items: list, environment: str) -> list:
+    """A list's items in one environment: ``Fn::If IsProduction`` resolved."""
+    kept = []
+    for item in items:
+        if isinstance(item, dict) and "Fn::If" in item:
+            condition, yes, no = item["Fn::If"]
+            assert condition == "IsProduction", item
+            item = yes if environment == "production" else no
+        if item != {"Ref": "AWS::NoValue"}:
+            kept.append(item)
+    return kept
+
+
 def test_stack_task_definition_matches_the_pipeline_templates():
     """The first revision (CloudFormation) and the next ones agree."""
     template = load_template(AWS / "service.yaml")
@@ -411,9 +524,9 @@ def test_stack_task_definition_matches_the_pipeline_templates():
         assert stack_container["PortMappings"][0]["ContainerPort"] == port
         assert balanced["ContainerPort"] == port
         assert stack_container["User"] == container["user"]
-        assert {s["Name"] for s in stack_container["Secrets"]} == {
-            s["name"] for s in container["secrets"]
-        }
+        assert {
+            s["Name"] for s in in_environment(stack_container["Secrets"], environment)
+        } == {s["name"] for s in container["secrets"]}
         assert {e["Name"] for e in stack_container["Environment"]} <= {
             e["name"] for e in container["environment"]
         }
@@ -701,6 +814,9 @@ def chart_problems(docs: list[dict]) -> list[str]:
                 context = container.get("securityContext", {})
                 if context.get("readOnlyRootFilesystem") is not True:
                     problems.append(f"{name}: root file system writable")
+                env = {e["name"] for e in container.get("env", [])}
+                for required in material.REQUIRED_SECRETS - env:
+                    problems.append(f"{name}: no {required}")
                 if not (
                     context.get("runAsNonRoot")
                     or pod.get("securityContext", {}).get("runAsNonRoot")
@@ -822,6 +938,12 @@ def _app_container(docs):
             lambda docs: _retention_container(docs)["env"].pop(2),
             "lacks secrets",
         ),
+        (
+            lambda docs: _app_container(docs).update(
+                env=[e for e in _app_container(docs)["env"] if e["name"] != "REDIS_URL"]
+            ),
+            "no REDIS_URL",
+        ),
     ],
 )
 def test_chart_rules_catch_a_broken_rendering(break_it, problem):
@@ -835,3 +957,39 @@ def test_shlex_reads_the_workflow_loop():
     # names_the_pipeline_reads() relies on the loop's shape in the workflow.
     words = shlex.split("for key in A B C; do echo; done")
     assert words[:6] == ["for", "key", "in", "A", "B", "C;"]
+
+
+def redis_env(overrides: dict) -> list[dict]:
+    import helm_python as helm
+
+    merged = values("values.yaml")
+    merged["redis"] = {**merged["redis"], **overrides}
+    manifests = helm.Chart.load(CHART).render(
+        merged, name="store", namespace="store", is_install=True
+    )
+    found = []
+    for name in ("deployment.yaml", "migrate-job.yaml"):
+        (doc,) = yaml.safe_load_all(manifests[f"store/templates/{name}"])
+        (container,) = doc["spec"]["template"]["spec"]["containers"]
+        found += [e for e in container["env"] if e["name"] == "REDIS_URL"]
+    return found
+
+
+def test_chart_takes_redis_url_from_an_existing_secret_or_as_a_value():
+    from_secret = {"secretKeyRef": {"name": "store-secrets", "key": "REDIS_URL"}}
+    assert redis_env({}) == [{"name": "REDIS_URL", "valueFrom": from_secret}] * 2
+
+    other = redis_env({"existingSecret": {"name": "cache", "key": "url"}})
+    assert (
+        other
+        == [
+            {
+                "name": "REDIS_URL",
+                "valueFrom": {"secretKeyRef": {"name": "cache", "key": "url"}},
+            }
+        ]
+        * 2
+    )
+
+    url = "redis://store-redis.store.svc:6379/0"
+    assert redis_env({"url": url}) == [{"name": "REDIS_URL", "value": url}] * 2

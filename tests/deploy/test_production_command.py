@@ -28,7 +28,7 @@ from django.conf import settings
 from django.urls import resolve
 
 from store_project import views
-from tests.helpers import free_port
+from tests.helpers import TEST_REDIS_URL, free_port
 
 from . import material
 from .material import BIN, ECS, REPO
@@ -129,6 +129,9 @@ def task_environment(database_url, task_metadata):
         "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
             secrets.token_bytes(32)
         ).decode(),
+        "REDIS_URL": TEST_REDIS_URL,
+        # No replica here: the database itself stands in for it.
+        "DATABASE_REPLICA_URL": database_url,
     }
     assert {s["name"] for s in container["secrets"]} == set(secret_values)
     environment.update(secret_values)

@@ -1,5 +1,6 @@
 """Settings refuse to start without what production needs, in one clear line."""
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ PROD_VALUES = {
     "DATABASE_URL": "postgres://store:secret@db.example.com:5432/store",
     "FIELD_ENCRYPTION_KEYS": "bmV3LWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTE=,"
     "b2xkLWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTI=",
+    "REDIS_URL": "rediss://:token@cache.example.com:6379/0",
 }
 
 
@@ -108,3 +110,49 @@ def test_dev_settings_default_to_the_embedded_server_in_the_project_folder():
     assert debug == "True"
     assert Path(host) == ROOT / ".pgdata"
     assert database == "store"
+
+
+def test_deployed_settings_cache_on_redis_with_short_time_outs():
+    result = run_manage(
+        {"DJANGO_ENV": "staging", **PROD_VALUES},
+        "shell",
+        "-c",
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.CACHES['default']))",
+    )
+
+    assert result.returncode == 0, result.stderr
+    cache = json.loads(result.stdout.strip().splitlines()[-1])
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == PROD_VALUES["REDIS_URL"]
+    assert cache["OPTIONS"] == {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
+
+def test_a_redis_url_that_is_not_redis_is_refused_in_one_line():
+    values = {**PROD_VALUES, "REDIS_URL": "memcached://cache.example.com:11211"}
+    result = run_manage({"DJANGO_ENV": "prod", **values}, "check")
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "REDIS_URL must name a Redis server (redis://... or rediss://...)."
+    ]
+
+
+def test_a_replica_url_adds_the_replica_with_the_primarys_rules():
+    replica_url = "postgres://reader:secret@replica.example.com:5432/store"
+    result = run_manage(
+        {"DJANGO_ENV": "prod", **PROD_VALUES, "DATABASE_REPLICA_URL": replica_url},
+        "shell",
+        "-c",
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.DATABASES, default=str))",
+    )
+
+    assert result.returncode == 0, result.stderr
+    databases = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sorted(databases) == ["default", "replica"]
+    replica = databases["replica"]
+    assert replica["HOST"] == "replica.example.com"
+    assert replica["OPTIONS"]["connect_timeout"] == 2
+    assert replica["OPTIONS"] == databases["default"]["OPTIONS"]
+    assert replica["TEST"]["MIRROR"] == "default"

@@ -27,7 +27,7 @@ import psycopg
 import pytest
 
 from store_project.db import embedded
-from tests.helpers import free_port
+from tests.helpers import TEST_REDIS_URL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
@@ -121,6 +121,7 @@ def server_env(cluster: Cluster, *, pool: bool) -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=cluster.url,
+        REDIS_URL=TEST_REDIS_URL,
         DB_POOL="true" if pool else "false",
         DB_POOL_MIN_SIZE="1",
         DB_POOL_MAX_SIZE="2",

@@ -84,6 +84,16 @@ it to ALLOWED_HOSTS: the load balancer's health checks name pods by IP). */}}
     secretKeyRef:
       name: {{ .Values.existingSecret.name }}
       key: {{ .Values.existingSecret.fieldEncryptionKeysKey }}
+{{- if .Values.redis.url }}
+- name: REDIS_URL
+  value: {{ .Values.redis.url | quote }}
+{{- else }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret.name | default .Values.existingSecret.name }}
+      key: {{ .Values.redis.existingSecret.key }}
+{{- end }}
 - name: POD_IP
   valueFrom:
     fieldRef:
