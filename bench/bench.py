@@ -25,7 +25,7 @@ target is missed. Knobs (env):
 ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432), ``BENCH_KEEP_DB=1``,
 ``BENCH_LOG=1`` (keep gunicorn's output in the workdir), ``BENCH_ONLY``
 (comma-separated phases: hello, products, orders, v1-reference, create,
-confirm-hot, confirm-many, oversell).
+confirm-hot, confirm-hot2, confirm-many, oversell).
 """
 
 from __future__ import annotations
@@ -802,7 +802,7 @@ def measure(results: Results, ctx: Context) -> None:
         wrk(ctx.store.port, path, token=ctx.token, duration=2)
     reads(results, ctx)
     creation(results, ctx)
-    if wanted("confirm-hot") or wanted("confirm-many") or wanted("oversell"):
+    if any(wanted(f"confirm-{pool}") for pool in CONFIRMATIONS) or wanted("oversell"):
         confirmations(results, ctx)
     rss = ctx.store.worker_rss_mb()
     if rss:
@@ -963,8 +963,16 @@ CONFIRMATIONS = {
         "share": 0.10,
         "target": ">= 10% of pgbench's hot row; ledger exact",
     },
+    "hot2": {
+        "name": "confirm: one hot product at two locations at once (1 line)",
+        "base": "PostgreSQL: decrement one of two hot rows",
+        "row": "random(1, 2)",
+        "base_name": "pg two hot rows",
+        "share": 0.10,
+        "target": ">= 10% of pgbench's two hot rows; ledger exact",
+    },
     "many": {
-        "name": "confirm: across products (3 lines of 2,000 products)",
+        "name": "confirm: across products (3 lines of 2,000 products, 2 locations)",
         "base": "PostgreSQL: decrement random rows of 2,000",
         "row": "random(1, 2000)",
         "base_name": "pg random rows",

@@ -6,7 +6,8 @@
   orders) and the bench login; write ``WORKDIR/state.json`` and the id files
   the wrk scripts read.
 - ``pools ROUNDS SECONDS``: draft orders for the confirmation runs (one hot
-  product and many products, a set of drafts per round; and a last-units
+  product, one hot product at two locations, and many products over two
+  locations, a set of drafts per round; and a last-units
   product for the oversell check).
 - ``queries``: SQL queries per request of each measured endpoint.
 - ``check POOL [ROUND]``: the ledger after a confirmation run, as JSON.
@@ -16,7 +17,7 @@ The bench runs ``VACUUM ANALYZE`` itself after each of these that writes.
 Draft orders for the confirmation pools are bulk-inserted: tens of thousands
 through ``order_create`` would take minutes, and a draft with its lines and its
 total is all that service writes (no stock, no ledger). Every stock change
-goes through ``catalog.services``, so the ledger stays exact.
+goes through ``inventory.services``, so the ledger stays exact.
 """
 
 import json
@@ -41,9 +42,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from catalog import services as catalog_services  # noqa: E402
-from catalog.models import Category, Product, StockMovement, TaxClass  # noqa: E402
+from catalog.models import Category, Product, TaxClass  # noqa: E402
 from catalog.selectors import tax_rates_by_product  # noqa: E402
 from customers.models import Client  # noqa: E402
+from inventory import services as inventory_services  # noqa: E402
+from inventory.models import Location, StockLevel, StockMovement  # noqa: E402
+from inventory.selectors import products_with_stock  # noqa: E402
 from sales import money  # noqa: E402
 from sales.models import Order, OrderLine  # noqa: E402
 
@@ -126,12 +130,11 @@ def _bulk_store() -> dict:
             sku=f"B-{i:05d}",
             description="A product of the benchmark store.",
             unit_price=Decimal(rng.randint(100, 50000)) / 100,
-            stock=0,
             reorder_level=rng.randint(0, 20),
         )
         for i in range(PRODUCTS)
     )
-    catalog_services.stock_apply(
+    _stock_apply(
         changes={p.pk: rng.randint(50, 500) for p in products}, reason="initial"
     )
     clients = Client.objects.bulk_create(
@@ -146,8 +149,11 @@ def _bulk_store() -> dict:
 DISCOUNT = money.Discount(money.PERCENT, Decimal("10.00"), "Bench")
 
 
-def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
-    """Insert ``count`` draft orders of ``lines`` distinct products each.
+def _bulk_drafts(
+    rng, clients, products, count: int, lines: int, locations=None
+) -> list[int]:
+    """Insert ``count`` draft orders of ``lines`` distinct products each, at
+    ``locations`` in turn (the default location unless given).
 
     Each with ``DISCOUNT`` and its products' tax rates; the amounts are
     ``sales.money``'s, as ``order_create`` would store them.
@@ -157,6 +163,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
         for pk, pairs in tax_rates_by_product(products=products).items()
     }
     picks = [rng.sample(products, lines) for _ in range(count)]
+    locations = locations or [inventory_services.location_default()]
     figures = [
         money.order_money(
             [money.Line(1, p.unit_price, rates[p.pk]) for p in chosen], DISCOUNT
@@ -166,6 +173,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
     orders = Order.objects.bulk_create(
         Order(
             client=rng.choice(clients),
+            location=locations[n % len(locations)],
             discount_kind=DISCOUNT.kind,
             discount_value=DISCOUNT.value,
             discount_reason=DISCOUNT.reason,
@@ -174,7 +182,7 @@ def _bulk_drafts(rng, clients, products, count: int, lines: int) -> list[int]:
             tax_total=result.tax_total,
             total_amount=result.total_amount,
         )
-        for result in figures
+        for n, result in enumerate(figures)
     )
     OrderLine.objects.bulk_create(
         (
@@ -251,20 +259,38 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
             unit_price=Decimal("9.99"),
             tax_class=two_rates,
         )
-        catalog_services.stock_apply(changes={hot.pk: size}, reason="restock")
+        _stock_apply(changes={hot.pk: size}, reason="restock")
         pools["hot"] = {
             "orders": _bulk_drafts(rng, clients, [hot], size, 1),
             "products": [hot.pk],
         }
-        many = active
-        catalog_services.stock_apply(
-            changes={p.pk: size for p in many}, reason="restock"
+        # One hot product at two locations: each confirmation locks the
+        # product's stock level at its order's location only, so the two
+        # halves of the pool never wait for each other.
+        both = [inventory_services.location_default(), _second_location()]
+        hot2 = catalog_services.product_create(
+            category=category,
+            name="Bench hot product at two locations",
+            unit_price=Decimal("9.99"),
+            tax_class=two_rates,
         )
+        for location in both:
+            _stock_apply(changes={hot2.pk: size}, reason="restock", at=location)
+        pools["hot2"] = {
+            "orders": _bulk_drafts(rng, clients, [hot2], size, 1, both),
+            "products": [hot2.pk],
+        }
+        # Orders spread over two locations, each stocked for all of them.
+        many = active
+        for location in both:
+            _stock_apply(
+                changes={p.pk: size for p in many}, reason="restock", at=location
+            )
         pools["many"] = {
-            "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER),
+            "orders": _bulk_drafts(rng, clients, many, size, LINES_PER_ORDER, both),
             "products": [p.pk for p in many],
         }
-        last = catalog_services.product_create(
+        last = inventory_services.product_create(
             category=category,
             name="Bench last units",
             unit_price=Decimal("4.99"),
@@ -288,11 +314,27 @@ def confirmation_pools(workdir: Path, rounds: int, seconds: float) -> dict:
                 "\n".join(map(str, ids)) + "\n"
             )
         pool["stock_before"] = dict(
-            Product.objects.filter(pk__in=pool["products"]).values_list("pk", "stock")
+            products_with_stock()
+            .filter(pk__in=pool["products"])
+            .values_list("pk", "stock")
         )
         pool["size"] = len(orders)
         pool["round_size"] = len(pool["rounds"][0])
     return pools
+
+
+def _stock_apply(*, at=None, **kwargs) -> None:
+    """A stock change at ``at``, the default location unless given."""
+    location = at or inventory_services.location_default()
+    inventory_services.stock_apply(location_id=location.pk, **kwargs)
+
+
+def _second_location():
+    """The bench's second store (made once, through the service)."""
+    existing = Location.objects.filter(code="BENCH-2").first()
+    return existing or inventory_services.location_create(
+        code="BENCH-2", name="Bench second store"
+    )
 
 
 def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> dict:
@@ -303,17 +345,17 @@ def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> di
     """
     pool = _load(workdir / "pools.json")[pool_name]
     ledger = (
-        StockMovement.objects.filter(product=OuterRef("pk"))
+        StockMovement.objects.filter(
+            product=OuterRef("product"), location=OuterRef("location")
+        )
         .values("product")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    mismatched = (
-        Product.objects.annotate(ledger=Coalesce(Subquery(ledger), 0))
-        .exclude(stock=Coalesce(Subquery(ledger), 0))
-        .count()
-    )
-    negative = Product.objects.filter(stock__lt=0).count()
+    mismatched = StockLevel.objects.exclude(
+        on_hand=Coalesce(Subquery(ledger), 0)
+    ).count()
+    negative = StockLevel.objects.filter(on_hand__lt=0).count()
     orders = Order.objects.filter(pk__in=pool["orders"])
     confirmed = orders.filter(status="confirmed").count()
     this_round = None
@@ -334,7 +376,7 @@ def ledger_check(workdir: Path, pool_name: str, round_: int | None = None) -> di
         or 0
     )
     before = {int(k): v for k, v in pool["stock_before"].items()}
-    after = dict(Product.objects.filter(pk__in=before).values_list("pk", "stock"))
+    after = dict(products_with_stock().filter(pk__in=before).values_list("pk", "stock"))
     stock_taken = sum(before[pk] - after[pk] for pk in before)
     # More units confirmed than the products held: the oversell a race would cause.
     oversold = max(0, ordered - sum(before.values())) + negative
@@ -373,9 +415,7 @@ def queries_per_request(workdir: Path) -> dict:
         1,
         LINES_PER_ORDER,
     )[0]
-    catalog_services.stock_apply(
-        changes=dict.fromkeys(products[:LINES_PER_ORDER], 1), reason="restock"
-    )
+    _stock_apply(changes=dict.fromkeys(products[:LINES_PER_ORDER], 1), reason="restock")
     body = {
         "client": client_id,
         "lines": [{"product": p, "quantity": 1} for p in products[:LINES_PER_ORDER]],

@@ -21,14 +21,21 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
 
-SQL = """
-    SELECT id, name, description, unit_price, stock, category_id
-    FROM catalog_product ORDER BY id LIMIT 50
+# A product's stock is the sum of its stock levels (one per location).
+_STOCK = (
+    "(SELECT COALESCE(SUM(s.on_hand), 0) FROM inventory_stocklevel s "
+    "WHERE s.product_id = p.id)"
+)
+
+SQL = f"""
+    SELECT p.id, p.name, p.description, p.unit_price, {_STOCK} AS stock,
+           p.category_id
+    FROM catalog_product p ORDER BY p.id LIMIT 50
 """
 
-V1_SQL = """
-    SELECT p.id, p.sku, p.name, p.description, p.unit_price, p.stock,
-           p.reorder_level, p.stock <= p.reorder_level AS is_low_stock,
+V1_SQL = f"""
+    SELECT p.id, p.sku, p.name, p.description, p.unit_price, {_STOCK} AS stock,
+           p.reorder_level, {_STOCK} <= p.reorder_level AS is_low_stock,
            p.category_id AS category, c.name AS category_name, p.is_active,
            p.created_at, p.updated_at
     FROM catalog_product p JOIN catalog_category c ON c.id = p.category_id

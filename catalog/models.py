@@ -1,6 +1,5 @@
-from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from store_project.db.counts import CountedQuerySet
@@ -104,8 +103,7 @@ class Product(LoadedValues, models.Model):
     name = models.CharField(max_length=150, db_index=True)
     description = models.TextField(blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2, db_index=True)
-    # Changed only by catalog.services.stock_apply, which writes the ledger too.
-    stock = models.IntegerField(default=0, db_index=True)
+    # The level the product's total stock (inventory's stock levels) is low at.
     reorder_level = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True, db_index=True)
     category = models.ForeignKey(
@@ -135,9 +133,6 @@ class Product(LoadedValues, models.Model):
                 name="catalog_product_sku_ci_unique",
             ),
             models.CheckConstraint(
-                condition=Q(stock__gte=0), name="catalog_product_stock_not_negative"
-            ),
-            models.CheckConstraint(
                 condition=Q(unit_price__gt=0), name="catalog_product_price_positive"
             ),
             models.CheckConstraint(
@@ -145,70 +140,7 @@ class Product(LoadedValues, models.Model):
                 name="catalog_product_reorder_level_not_negative",
             ),
         ]
-        indexes = [
-            # The low-stock filter compares two columns of one row.
-            models.Index(
-                F("stock") - F("reorder_level"), name="catalog_product_low_stock"
-            ),
-        ]
         permissions = [("adjust_stock", "Can adjust product stock")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})" if self.sku else self.name
-
-    @property
-    def is_low_stock(self) -> bool:
-        return self.stock <= self.reorder_level
-
-
-class MovementReason(models.TextChoices):
-    INITIAL = "initial", "Opening stock"
-    RESTOCK = "restock", "Restock"
-    CORRECTION = "correction", "Correction"
-    DAMAGE = "damage", "Damage"
-    RETURN = "return", "Return"
-    SALE = "sale", "Sale (order confirmed)"
-    CANCELLATION = "cancellation", "Cancellation (confirmed order cancelled)"
-
-
-class StockMovement(models.Model):
-    """One change of one product's stock; a product's stock is their sum."""
-
-    Reason = MovementReason
-
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="movements"
-    )
-    quantity = models.IntegerField(help_text="Signed change of stock.")
-    reason = models.CharField(max_length=20, choices=Reason.choices, db_index=True)
-    # The order a sale or cancellation belongs to. A plain id, not a foreign
-    # key: the catalog knows nothing of the sales app that depends on it.
-    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    note = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        # Kept while their history is: a null here would rewrite it.
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    # count() of the whole ledger reads a trigger-kept counter, not COUNT(*).
-    objects = CountedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(quantity=0), name="catalog_stockmovement_quantity_not_zero"
-            ),
-            models.CheckConstraint(
-                condition=Q(reason__in=MovementReason.values),
-                name="catalog_stockmovement_reason_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity:+d} {self.product} ({self.reason})"

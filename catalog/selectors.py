@@ -4,21 +4,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Sum
 
-from .models import Product, StockMovement, TaxClass, TaxRate
-
-
-def stock_moved_for_order(*, order_id: int) -> dict[int, int]:
-    """Net stock change per product id that the ledger records for an order."""
-    rows = (
-        StockMovement.objects.filter(order_id=order_id)
-        .values_list("product_id")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    return {product_id: total for product_id, total in rows if total}
-
+from .models import Product, TaxClass, TaxRate
 
 # The rates of some classes and of the default class, in one statement
 # written out: it runs on every write of an order's lines, and compiling its

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from audit.links import admin_url_of
 from audit.models import AuditEntry
+from inventory.selectors import low_stock_levels
 from sales import selectors
 from store_project.db.replica import on_replica
 
@@ -31,10 +32,17 @@ class StoreAdminSite(admin.AdminSite):
         dashboard = on_replica(
             lambda: selectors.dashboard(today=timezone.localdate(), **parts)
         )
+        levels, level_count = (
+            on_replica(lambda: low_stock_levels(user=user))
+            if user.has_perm("inventory.view_stocklevel")
+            else ([], 0)
+        )
         return super().index(
             request,
             extra_context={
                 "dashboard": dashboard,
+                "low_stock_levels": levels,
+                "low_stock_level_count": level_count,
                 "recent_entries": self.recent_entries(user),
                 **(extra_context or {}),
             },

@@ -16,6 +16,8 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 
 from catalog.models import MAX_INT
+from inventory.models import Location
+from inventory.selectors import location_scope, scoped
 from store_project.admin import ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
@@ -161,6 +163,23 @@ class OrderStatusChangeInline(admin.TabularInline):
         return False
 
 
+class OrderLocationFilter(admin.SimpleListFilter):
+    """By location, offering only the locations the user may see."""
+
+    title = "location"
+    parameter_name = "location"
+
+    def lookups(self, request, model_admin):
+        locations = scoped(Location.objects.all(), request.user, "pk")
+        return [(str(location.pk), location.code) for location in locations]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(location_id=int(value))
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(ServiceModelAdmin):
     list_display = (
@@ -168,14 +187,15 @@ class OrderAdmin(ServiceModelAdmin):
         "created_at",
         "client",
         "employee",
+        "location",
         "status",
         "tax_total",
         "total_amount",
         "confirmed_at",
     )
     list_display_links = ("number",)
-    list_select_related = ("client", "employee")
-    list_filter = ("status", "employee")
+    list_select_related = ("client", "employee", "location")
+    list_filter = ("status", OrderLocationFilter, "employee")
     search_fields = ("client__name", "client__email", "notes")
     date_hierarchy = "created_at"
     autocomplete_fields = ("client", "employee")
@@ -252,7 +272,27 @@ class OrderAdmin(ServiceModelAdmin):
         employee = getattr(request.user, "employee", None)
         if employee is not None and "employee" not in initial:
             initial["employee"] = employee.pk
+        home = services.order_default_location(user=request.user)
+        if home is not None and "location" not in initial:
+            initial["location"] = home.pk
         return initial
+
+    def get_queryset(self, request):
+        # A scoped user's orders of other locations are absent: from the
+        # list, the pages (a 404 redirect) and the actions alike.
+        return scoped(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "location":
+            kwargs["queryset"] = scoped(
+                Location.objects.filter(is_active=True), request.user, "pk"
+            )
+            kwargs["required"] = False
+            kwargs["help_text"] = (
+                "Where the order takes its stock from; empty: your home "
+                "location, else the default location."
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- Permissions: only drafts are edited or deleted ------------------------
 
@@ -298,14 +338,21 @@ class OrderAdmin(ServiceModelAdmin):
         discount = services.UNCHANGED
         if not change or set(DISCOUNT_FIELDS) & set(form.changed_data):
             discount = form.discount()
+        within = location_scope(request.user)
         if change:
             changed = {k: v for k, v in header.items() if k in form.changed_data}
             order = services.order_update(
-                order=form.instance, lines=lines, discount=discount, **changed
+                order=form.instance,
+                lines=lines,
+                discount=discount,
+                within=within,
+                **changed,
             )
         else:
+            if header.get("location") is None:
+                header["location"] = services.order_default_location(user=request.user)
             order = services.order_create(
-                lines=lines or (), discount=discount, **header
+                lines=lines or (), discount=discount, within=within, **header
             )
         self.adopt(form.instance, order)
 
@@ -342,7 +389,7 @@ class OrderAdmin(ServiceModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        services.order_delete(order=obj)
+        services.order_delete(order=obj, within=location_scope(request.user))
 
     # --- Status transitions ---------------------------------------------------
 
@@ -359,7 +406,12 @@ class OrderAdmin(ServiceModelAdmin):
     def _transition(self, request, order: Order, action: str) -> bool:
         """Apply one transition in its own transaction; report a refusal."""
         try:
-            services.order_transition(order_id=order.pk, action=action, by=request.user)
+            services.order_transition(
+                order_id=order.pk,
+                action=action,
+                by=request.user,
+                within=location_scope(request.user),
+            )
         except ApplicationError as refusal:
             self.message_refusal(request, refusal, prefix=f"Order #{order.pk}: ")
             return False

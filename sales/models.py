@@ -6,6 +6,7 @@ from django.db.models import F, Q
 
 from catalog.models import Product
 from customers.models import Client
+from inventory.models import Location
 from staff.models import Employee
 from store_project.db.counts import CountedQuerySet
 
@@ -50,6 +51,12 @@ class Order(models.Model):
         related_name="orders",
         help_text="The employee who sold the order.",
     )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="Where the order takes its stock from when confirmed.",
+    )
     # Moved only by sales.services.order_transition.
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT
@@ -84,6 +91,7 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["location", "-created_at"]),
             models.Index(fields=["total_amount"]),
         ]
         constraints = [

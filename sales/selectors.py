@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Product
+from inventory.selectors import products_with_stock
 
 from .models import Order, OrderStatus
 
@@ -105,7 +106,7 @@ def low_stock_products(*, limit: int = 10) -> tuple[list[Product], int]:
 
     Returns at most ``limit`` products, and how many there are in all.
     """
-    low = Product.objects.filter(is_active=True, stock__lte=F("reorder_level"))
+    low = products_with_stock().filter(is_active=True, is_low_stock=True)
     products = list(
         low.select_related("category").order_by(
             F("stock") - F("reorder_level"), "name", "id"

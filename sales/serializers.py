@@ -10,6 +10,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from catalog.models import MAX_INT, Product
 from customers.models import Client
+from inventory.models import Location
 from staff.models import Employee
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import ModelSerializer, StrictCharField
@@ -54,6 +55,7 @@ ORDER = Representation(
     Field("id"),
     Field("client", "client_id"),
     Field("employee", "employee_id"),
+    Field("location", "location_id"),
     Field("status", kind="text"),
     Field("subtotal", kind="money"),
     Field("discount", _DISCOUNT, attribute="discount", kind="json"),
@@ -276,6 +278,13 @@ class OrderWriteSerializer(serializers.Serializer):
         allow_null=True,
         required=False,
         help_text="Defaults to the employee linked to the requesting user.",
+    )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Where the order takes its stock from. Defaults to the "
+        "requesting employee's home location, else the default location.",
     )
     lines = OrderLineInputSerializer(many=True, required=False, max_length=500)
     notes = StrictCharField(allow_blank=True, required=False, max_length=10_000)

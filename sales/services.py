@@ -1,6 +1,6 @@
 """Orders: drafts and their lines, and the one state machine that moves them."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -9,11 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Product, StockMovement
-from catalog.selectors import stock_moved_for_order, tax_rates_by_product
-from catalog.services import stock_apply
+from catalog.models import Product
+from catalog.selectors import tax_rates_by_product
 from customers.models import Client
 from customers.services import client_hold_for_record
+from inventory.models import Location, StockMovement
+from inventory.selectors import stock_moved_for_order
+from inventory.services import location_usable, stock_apply
 from staff.models import Employee
 from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
 from store_project.db.updates import model_update
@@ -38,7 +40,7 @@ class _Unchanged:
 # ``order_update(discount=UNCHANGED)`` keeps the discount; None removes it.
 UNCHANGED: Any = _Unchanged()
 
-ORDER_EDITABLE_FIELDS = ("client", "employee", "notes")
+ORDER_EDITABLE_FIELDS = ("client", "employee", "location", "notes")
 # Written only from sales.money's answer, whenever the lines or discount change.
 ORDER_MONEY_FIELDS = (
     "discount_kind",
@@ -66,16 +68,25 @@ def order_create(
     *,
     client: Client,
     employee: Employee | None = None,
+    location: Location | None = None,
     lines: Iterable[LineSpec] = (),
     notes: str = "",
     discount: money.Discount | None = None,
+    within: Collection[int] | None = None,
 ) -> Order:
-    """Create a draft order; each line takes the product's current price and rates."""
+    """Create a draft order; each line takes the product's current price and rates.
+
+    ``location`` defaults to the default location (callers first offer the
+    requesting employee's home, ``order_default_location``); ``within`` are
+    the location ids a scoped user may write at (None: every location).
+    """
+    location = location_usable(location, within=within)
     client_hold_for_record(client=client)  # an anonymized client is refused
     rows = _priced_lines(list(lines))
     order = Order(
         client=client,
         employee=employee,
+        location=location,
         notes=notes,
         **_money_of(rows, discount),
     )
@@ -90,6 +101,7 @@ def order_update(
     order: Order,
     lines: Iterable[LineSpec] | None = None,
     discount: money.Discount | None = UNCHANGED,
+    within: Collection[int] | None = None,
     **changes,
 ) -> Order:
     """Change a draft; ``lines``, when given, replace all the old lines.
@@ -98,7 +110,11 @@ def order_update(
     order and its lines (``sales.money``); the lines kept keep the prices and
     tax rates they were written with.
     """
-    order = _lock_draft(order, "edited")
+    order = _lock_draft(order, "edited", within=within)
+    if changes.get("location") is not None:
+        location_usable(changes["location"], within=within)
+    elif "location" in changes:
+        changes["location"] = location_usable(None, within=within)
     if "client" in changes:
         client_hold_for_record(client=changes["client"])
     data, fields = dict(changes), ORDER_EDITABLE_FIELDS
@@ -122,12 +138,21 @@ def order_update(
 
 
 @transaction.atomic
-def order_delete(*, order: Order) -> None:
-    _lock_draft(order, "deleted", lock="UPDATE").delete()
+def order_delete(*, order: Order, within: Collection[int] | None = None) -> None:
+    _lock_draft(order, "deleted", lock="UPDATE", within=within).delete()
 
 
-def _lock_draft(order: Order, verb: str, lock: str = "NO KEY UPDATE") -> Order:
-    locked = _lock_order(order.pk, lock=lock)
+def order_default_location(*, user) -> Location | None:
+    """Where a new order of ``user`` is when none is given: their employee's
+    home location (None: the default location)."""
+    employee = getattr(user, "employee", None) if user is not None else None
+    return employee.home_location if employee is not None else None
+
+
+def _lock_draft(
+    order: Order, verb: str, lock: str = "NO KEY UPDATE", within=None
+) -> Order:
+    locked = _lock_order(order.pk, lock=lock, within=within)
     if not locked.is_draft:
         raise OrderNotEditable(
             f"Order #{locked.pk} is {locked.status} and can no longer be {verb}; "
@@ -238,7 +263,11 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 # the lines: three round trips while the order is locked, and twice the CPU.
 
 _ORDER = Order._meta.db_table
-_LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s FOR {{lock}}"
+_LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s {{scope}}FOR {{lock}}"
+# A scoped user's order: the scope is a condition of the lock's own statement,
+# so an order of another location is "no such order" (a 404) without a
+# separate look-up first.
+_IN_SCOPE = "AND location_id = ANY(%s) "
 _MOVE = f"""
     WITH moved AS (
         UPDATE {_ORDER} SET status = %(to)s, {{stamp}} = %(at)s, updated_at = %(at)s
@@ -255,18 +284,29 @@ _MOVE = f"""
 Lines = list[tuple[int, int]]  # (product id, quantity) of each line
 
 
-def _lock_order(order_id: int, lock: str = "NO KEY UPDATE") -> Order:
+def _lock_order(
+    order_id: int,
+    lock: str = "NO KEY UPDATE",
+    within: Collection[int] | None = None,
+) -> Order:
     """The order, read as its row is locked until the commit.
 
     ``NO KEY UPDATE`` unless the order is to be deleted: a ``FOR UPDATE``
     lock would also block every insert of a row that refers to the order.
+    ``within``: the location ids the caller may see (None: all); an order
+    elsewhere is no such order.
     """
     lowest, highest = connection.ops.integer_field_range(
         Order._meta.pk.get_internal_type()
     )
     if lowest <= order_id <= highest:  # beyond: no such row, as with the ORM
+        scope, params = "", [order_id]
+        if within is not None:
+            scope, params = _IN_SCOPE, [order_id, sorted(within)]
         with row_lock_timeout(f"Order #{order_id}"):
-            for order in Order.objects.raw(_LOCK_ORDER.format(lock=lock), [order_id]):
+            for order in Order.objects.raw(
+                _LOCK_ORDER.format(lock=lock, scope=scope), params
+            ):
                 return order
     raise Order.DoesNotExist(f"No order with id {order_id}.")
 
@@ -300,6 +340,7 @@ def _take_stock(order: Order, lines: Lines, by: AbstractBaseUser | None) -> None
             f"Order #{order.pk} has no lines; add lines before confirming."
         )
     stock_apply(
+        location_id=order.location_id,
         changes={product_id: -quantity for product_id, quantity in lines},
         reason=StockMovement.Reason.SALE,
         order_id=order.pk,
@@ -309,15 +350,18 @@ def _take_stock(order: Order, lines: Lines, by: AbstractBaseUser | None) -> None
 
 
 def _give_stock_back(order: Order, lines: Lines, by: AbstractBaseUser | None) -> None:
-    """Return exactly what the ledger says this order took (nothing for a draft)."""
+    """Return exactly what the ledger says this order took, where it took it
+    (nothing for a draft). Locations in id order: see ``stock_apply``."""
     taken = stock_moved_for_order(order_id=order.pk)
-    stock_apply(
-        changes={product_id: -moved for product_id, moved in taken.items()},
-        reason=StockMovement.Reason.CANCELLATION,
-        order_id=order.pk,
-        by=by,
-        savepoint=False,  # order_transition's transaction rolls back whole
-    )
+    for location_id, moved in sorted(taken.items()):
+        stock_apply(
+            location_id=location_id,
+            changes={product_id: -quantity for product_id, quantity in moved.items()},
+            reason=StockMovement.Reason.CANCELLATION,
+            order_id=order.pk,
+            by=by,
+            savepoint=False,  # order_transition's transaction rolls back whole
+        )
 
 
 @dataclass(frozen=True)
@@ -379,16 +423,21 @@ TRANSITIONS: dict[str, Transition] = {
 
 @transaction.atomic
 def order_transition(
-    *, order_id: int, action: str, by: AbstractBaseUser | None = None
+    *,
+    order_id: int,
+    action: str,
+    by: AbstractBaseUser | None = None,
+    within: Collection[int] | None = None,
 ) -> Order:
     """Apply one of ``TRANSITIONS`` to an order, with its side effects, all or nothing.
 
     The order row is locked first (so two requests cannot move one order
-    twice), then the effect locks products in primary-key order. Raises
-    ``Order.DoesNotExist``; returns the order as written.
+    twice), then the effect locks stock levels in (product, location) order.
+    Raises ``Order.DoesNotExist``, also for an order outside ``within`` (the
+    location ids a scoped user may see); returns the order as written.
     """
     transition = TRANSITIONS[action]
-    order = _lock_order(order_id)
+    order = _lock_order(order_id, within=within)
     if order.status not in transition.sources:
         allowed = " or ".join(sorted(transition.sources))
         raise IllegalTransition(

@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from inventory.selectors import location_scope, scoped
 from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
@@ -47,6 +48,11 @@ _WRITE = {"request": OrderWriteSerializer}
     ["null"], field_name="lines.INDEX", actions=["create", "update", "partial_update"]
 )
 @extend_validation_errors(
+    ["inactive_location", "out_of_scope"],
+    field_name="location",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
     ["max_length"],
     field_name="lines.non_field_errors",
     actions=["create", "update", "partial_update"],
@@ -74,12 +80,7 @@ class OrderViewSet(ServiceModelViewSet):
     def get_queryset(self):
         # OrderSerializer reads the lines of one order or a page of orders in
         # one query of plain rows; nothing to prefetch here.
-        orders = Order.objects.all()
-        if self.action in services.TRANSITIONS:
-            # The transition re-reads the order as it locks it; get_object()
-            # only asks whether the order is within this queryset.
-            return orders.only("pk")
-        return orders
+        return scoped(Order.objects.all(), self.request.user)
 
     representation = ORDER
 
@@ -98,7 +99,9 @@ class OrderViewSet(ServiceModelViewSet):
         data = dict(serializer.validated_data)
         if "employee" not in data:
             data["employee"] = getattr(request.user, "employee", None)
-        order = services.order_create(**data)
+        if data.get("location") is None:
+            data["location"] = services.order_default_location(user=request.user)
+        order = services.order_create(**data, within=location_scope(request.user))
         return Response(self._read(order), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -106,11 +109,15 @@ class OrderViewSet(ServiceModelViewSet):
         order = self.get_object()
         serializer = self.get_serializer(order, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        order = services.order_update(order=order, **serializer.validated_data)
+        order = services.order_update(
+            order=order,
+            **serializer.validated_data,
+            within=location_scope(request.user),
+        )
         return Response(self._read(order))
 
     def delete_object(self, instance):
-        services.order_delete(order=instance)
+        services.order_delete(order=instance, within=location_scope(self.request.user))
 
     def _read(self, order: Order) -> dict:
         # The services return the order as written, every field set (status,
@@ -118,14 +125,19 @@ class OrderViewSet(ServiceModelViewSet):
         return OrderSerializer(order).data
 
     def _transition(self, name: str) -> Response:
-        # get_object() first, so the queryset's scope and the object
-        # permissions apply to actions as to every other route.
-        order_id = self.get_object().pk
+        # Not through get_object(): the transition's own row lock carries the
+        # user's location scope, so an order out of scope (or none) is a 404
+        # as get_object() would answer, in the one statement that locks it.
+        # (No object permissions apply to orders.)
         try:
+            order_id = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
             order = services.order_transition(
-                order_id=order_id, action=name, by=self.request.user
+                order_id=order_id,
+                action=name,
+                by=self.request.user,
+                within=location_scope(self.request.user),
             )
-        except Order.DoesNotExist:  # deleted since get_object()
+        except (ValueError, Order.DoesNotExist):
             raise Http404 from None
         return Response(self._read(order))
 

@@ -17,17 +17,21 @@ class EmployeeAdmin(ServiceModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "position", "user__username")
     autocomplete_fields = ("user",)
-    fields = services.EMPLOYEE_EDITABLE_FIELDS
+    filter_horizontal = ("locations",)
+    fields = (*services.EMPLOYEE_EDITABLE_FIELDS[:4], "locations", "home_location")
 
     def save_model(self, request, obj, form, change):
-        data = {
-            name: form.cleaned_data[name] for name in services.EMPLOYEE_EDITABLE_FIELDS
-        }
+        data = {name: form.cleaned_data[name] for name in self.fields}
         if change:
             changed = {k: v for k, v in data.items() if k in form.changed_data}
             services.employee_update(employee=obj, **changed)
         else:
             self.adopt(obj, services.employee_create(**data))
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing more: the service wrote the locations with the employee."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request, obj):
         services.employee_delete(employee=obj)

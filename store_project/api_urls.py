@@ -3,13 +3,15 @@
 from django.urls import path
 
 from audit.views import AuditEntryViewSet
-from catalog.views import (
-    CategoryViewSet,
-    ProductViewSet,
-    StockMovementViewSet,
-    TaxClassViewSet,
-)
+from catalog.views import CategoryViewSet, TaxClassViewSet
 from customers.views import ClientViewSet
+from inventory.views import (
+    LocationViewSet,
+    ProductViewSet,
+    StockLevelViewSet,
+    StockMovementViewSet,
+    TransferViewSet,
+)
 from sales.views import OrderViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
@@ -19,6 +21,9 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
 router.register("tax-classes", TaxClassViewSet, basename="taxclass")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
+router.register("locations", LocationViewSet, basename="location")
+router.register("stock-levels", StockLevelViewSet, basename="stocklevel")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")

@@ -6,10 +6,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from catalog import services as catalog_services
 from catalog.models import Category, Product
 from customers import services as customers_services
 from customers.models import Client
+from inventory import services as inventory_services
+from inventory.models import Location
 from sales import services as sales_services
 from sales.models import Order
 from sales.services import LineSpec
@@ -59,7 +60,25 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return catalog_services.product_create(**kwargs)
+        ensure_default_location()
+        return inventory_services.product_create(**kwargs)
+
+
+def ensure_default_location() -> Location:
+    """Transactional tests flush the MAIN location the migration made; remake it."""
+    location, _ = Location.objects.get_or_create(
+        is_default=True, defaults={"code": "MAIN", "name": "Main store"}
+    )
+    return location
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    code = factory.Sequence(lambda n: f"LOC-{n}")
+    name = factory.Sequence(lambda n: f"Store {n}")
+    kind = Location.Kind.STORE
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -99,5 +118,6 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, lines=(), **kwargs):
+        ensure_default_location()
         specs = [LineSpec(product, quantity) for product, quantity in lines]
         return sales_services.order_create(lines=specs, **kwargs)

@@ -35,11 +35,37 @@ def assert_error(response, status: int, *, code: str | None = None, attr=...):
 
 
 def assert_ledger_exact():
-    """Every product's stock equals the sum of its stock movements."""
-    from catalog.models import Product
+    """Every stock level equals the sum of its movements there, and no
+    movement is at a product and location without a stock level."""
+    from inventory.models import StockLevel, StockMovement
 
-    for product in Product.objects.annotate(ledger=Sum("movements__quantity")):
-        assert product.stock == (product.ledger or 0), product
+    levels = {
+        (level.product_id, level.location_id): level.on_hand
+        for level in StockLevel.objects.all()
+    }
+    moved = {
+        (product, location): total
+        for product, location, total in StockMovement.objects.values_list(
+            "product_id", "location_id"
+        )
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+    assert {k: v for k, v in levels.items() if v} == {
+        k: v for k, v in moved.items() if v
+    }
+    assert set(moved) <= set(levels)
+    assert all(on_hand >= 0 for on_hand in levels.values())
+
+
+def stock_of(product, location=None) -> int:
+    """A product's stock: its total, or what ``location`` holds of it."""
+    from inventory.models import StockLevel
+
+    levels = StockLevel.objects.filter(product_id=product.pk)
+    if location is not None:
+        levels = levels.filter(location_id=location.pk)
+    return levels.aggregate(total=Sum("on_hand"))["total"] or 0
 
 
 def run_concurrently(functions):

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product, StockMovement, TaxClass
+from catalog.models import Category, Product, TaxClass
 from catalog.services import (
     RateSpec,
     category_create,
@@ -27,6 +27,14 @@ from catalog.services import (
     tax_class_update,
 )
 from customers.models import Client
+from inventory.models import Location, StockLevel, StockMovement, Transfer, TransferLine
+from inventory.services import (
+    TransferLineSpec,
+    location_create,
+    location_default,
+    transfer_create,
+    transfer_transition,
+)
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
 from staff.services import employee_create
@@ -134,6 +142,9 @@ def seed_demo(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
         if store_has_data():
             return SeedResult(seeded=False, counts=store_counts())
+        if not Location.objects.filter(is_default=True).exists():
+            # A store whose tables were emptied (not through migrate).
+            location_create(code="MAIN", name="Main store", is_default=True)
         users, logins = _logins(groups, password or generated)
         categories, employees = _categories_and_staff(plan, users)
         write = write_with_copy if bulk else write_with_services
@@ -145,6 +156,8 @@ def seed_demo(
             users=users,
             progress=progress,
         )
+        if sizes.locations > 1:
+            _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
     return SeedResult(
         seeded=True,
         seed=seed,
@@ -199,6 +212,50 @@ def _logins(groups, password):
     return users, logins
 
 
+# The demo's other locations, and the transfers that stocked them.
+MORE_LOCATIONS = [
+    ("NORTH", "North store", "store"),
+    ("DEPOT", "Depot", "warehouse"),
+]
+
+
+def _more_locations(plan: Plan, users, more) -> None:
+    """A second store and a warehouse, stocked from MAIN by transfers in each
+    status, through the services, at the end of the plan's history (the same
+    store whichever writer wrote the plan)."""
+    keeper = users["warehouse"]
+    with simulated_clock() as clock:
+        clock.set(to_datetime(plan.now))
+        main = location_default()
+        others = [
+            location_create(code=code, name=name, kind=kind)
+            for code, name, kind in more
+        ]
+        north, depot = others[0], others[-1]
+        stocked = list(
+            StockLevel.objects.filter(location=main, on_hand__gte=8)
+            .select_related("product")
+            .order_by("product__sku", "product_id")[:9]
+        )
+
+        def send(levels, destination, *steps):
+            transfer = transfer_create(
+                from_location=main,
+                to_location=destination,
+                lines=[TransferLineSpec(lv.product, lv.on_hand // 4) for lv in levels],
+                notes="Opening stock of the new location",
+                by=keeper,
+            )
+            for step in steps:
+                transfer_transition(transfer_id=transfer.pk, action=step, by=keeper)
+
+        send(stocked[0:3], north, "ship", "receive")
+        send(stocked[3:6], depot, "ship", "receive")
+        send(stocked[6:8], north, "ship")  # in transit
+        send(stocked[8:9], depot)  # a draft
+        send(stocked[0:1], depot, "cancel")
+
+
 def _categories_and_staff(plan: Plan, users):
     with simulated_clock() as clock:
         clock.set(to_datetime(plan.catalog_opened_at))
@@ -247,9 +304,13 @@ def flush_store() -> dict[str, int]:
         OrderLine,
         Order,
         StockMovement,
+        TransferLine,
+        Transfer,
+        StockLevel,
         Product,
         Category,
         Client,
+        Employee.locations.through,
         Employee,
     ]
     with transaction.atomic():
@@ -260,5 +321,7 @@ def flush_store() -> dict[str, int]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        # Nothing refers to the locations now; the default one stays.
+        Location.objects.exclude(is_default=True).delete()
         _demo_accounts().delete()
     return before

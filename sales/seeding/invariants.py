@@ -7,19 +7,20 @@ thousand orders stays quick.
 
 from django.db import connection
 
-from catalog.models import Product, StockMovement
+from inventory.models import StockLevel, StockMovement
 from sales.models import Order, OrderLine, OrderStatusChange
 
 _CHECKS = {
     "stock differs from the sum of its ledger": """
-        SELECT p.id FROM {product} p
-        LEFT JOIN (
-            SELECT product_id, SUM(quantity) AS moved FROM {movement}
-            GROUP BY product_id
-        ) m ON m.product_id = p.id
-        WHERE p.stock <> COALESCE(m.moved, 0)
+        SELECT COALESCE(s.product_id, m.product_id) FROM {level} s
+        FULL JOIN (
+            SELECT product_id, location_id, SUM(quantity) AS moved FROM {movement}
+            GROUP BY product_id, location_id
+        ) m ON m.product_id = s.product_id AND m.location_id = s.location_id
+        WHERE COALESCE(s.on_hand, 0) <> COALESCE(m.moved, 0)
+           OR (s.id IS NULL AND m.moved <> 0)
     """,
-    "stock is negative": "SELECT id FROM {product} WHERE stock < 0",
+    "stock is negative": "SELECT product_id FROM {level} WHERE on_hand < 0",
     "order subtotal differs from the sum of its lines": """
         SELECT o.id FROM {order} o
         LEFT JOIN (
@@ -158,6 +159,10 @@ _CHECKS = {
                 AND COALESCE(m.cancellations, 0) = 0)
         END
     """,
+    "order movement at another location than its order's": """
+        SELECT m.id FROM {movement} m JOIN {order} o ON o.id = m.order_id
+        WHERE m.location_id <> o.location_id
+    """,
     "order movement matches no order line": """
         SELECT m.id FROM {movement} m
         LEFT JOIN {line} l
@@ -171,8 +176,8 @@ _CHECKS = {
 def invariant_violations() -> dict[str, list[int]]:
     """Map each broken rule to the ids of its offending rows; empty if all hold."""
     tables = {
-        "product": Product,
         "movement": StockMovement,
+        "level": StockLevel,
         "order": Order,
         "line": OrderLine,
         "history": OrderStatusChange,

@@ -71,6 +71,8 @@ class Sizes:
     employees: int = 6
     orders: int = 200
     months: int = 6
+    # MAIN, then a second store and a warehouse stocked by transfers.
+    locations: int = 3
 
     def problems(self) -> list[str]:
         found = []
@@ -88,6 +90,8 @@ class Sizes:
             found.append("orders must not be negative")
         if not 1 <= self.months <= 60:
             found.append("months must be between 1 and 60")
+        if not 1 <= self.locations <= 3:
+            found.append("locations must be between 1 and 3")
         return found
 
 

@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from django.db import connection
 from psycopg import sql
 
-from catalog.models import Category, Product, StockMovement, TaxClass
+from catalog.models import Category, Product, TaxClass
 from customers.models import Client
 from customers.selectors import phone_digest
+from inventory.models import Location, StockLevel, StockMovement
 from sales import money
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
@@ -62,20 +63,36 @@ def _write(plan, cursor, categories, tax_classes, employees, users, progress) ->
     client_ids = _reserve_ids(cursor, Client, len(plan.clients))
     order_ids = _reserve_ids(cursor, Order, len(plan.orders))
     times = _Times()
+    # Everything is at the default location, as the services put it.
+    location = Location.objects.get(is_default=True).pk
 
     _copy(
         cursor,
         Product,
-        "id sku name description unit_price stock reorder_level is_active "
+        "id sku name description unit_price reorder_level is_active "
         "category tax_class created_at updated_at",
         (
             f"{pk}\t{_text(p.sku)}\t{_text(p.name)}\t{_text(p.description)}\t"
-            f"{_money(p.price_cents)}\t{p.stock}\t{p.reorder_level}\tt\t"
+            f"{_money(p.price_cents)}\t{p.reorder_level}\tt\t"
             f"{category_ids[p.category]}\t{tax_class_ids[p.tax_class]}\t"
-            f"{times[p.created_at]}\t{times[p.updated_at]}\n"
+            f"{times[p.created_at]}\t{times[p.created_at]}\n"
             for pk, p in zip(product_ids, plan.products, strict=True)
         ),
         progress("copy products", len(plan.products)),
+    )
+    # A stock level for each product with a movement (the stock service makes
+    # one with the first); its last change is the product's last stock change.
+    stocked = _stocked_products(plan)
+    _copy(
+        cursor,
+        StockLevel,
+        "product location on_hand reorder_level updated_at",
+        (
+            f"{product_ids[i]}\t{location}\t{p.stock}\t0\t{times[p.updated_at]}\n"
+            for i, p in enumerate(plan.products)
+            if i in stocked
+        ),
+        progress("copy stock levels", len(stocked)),
     )
     # Phones and addresses are stored as the model stores them: encrypted,
     # the phone with its digest (what client_create writes).
@@ -101,11 +118,12 @@ def _write(plan, cursor, categories, tax_classes, employees, users, progress) ->
         _copy(
             cursor,
             Order,
-            "id client employee status " + " ".join(_ORDER_MONEY) + " notes "
+            "id client employee location status " + " ".join(_ORDER_MONEY) + " notes "
             "created_at updated_at confirmed_at shipped_at delivered_at cancelled_at",
             (
                 f"{pk}\t{client_ids[o.client]}\t"
                 f"{NULL if o.employee is None else employee_ids[o.employee]}\t"
+                f"{location}\t"
                 f"{o.status}\t{_order_money(o)}\t"
                 f"{notes.get(o.notes) or notes.setdefault(o.notes, _text(o.notes))}\t"
                 f"{times[o.created_at]}\t{times[o.updated_at]}\t"
@@ -141,13 +159,21 @@ def _write(plan, cursor, categories, tax_classes, employees, users, progress) ->
         _copy(
             cursor,
             StockMovement,
-            "product quantity reason order_id note created_by created_at",
-            _ledger_rows(plan, product_ids, order_ids, user_ids, times),
+            "product location quantity reason order_id note created_by created_at",
+            _ledger_rows(plan, product_ids, order_ids, user_ids, times, location),
             progress("copy ledger", _ledger_size(plan)),
         )
     tables = [
         m._meta.db_table
-        for m in (Product, Client, Order, OrderLine, OrderStatusChange, StockMovement)
+        for m in (
+            Product,
+            StockLevel,
+            Client,
+            Order,
+            OrderLine,
+            OrderStatusChange,
+            StockMovement,
+        )
     ]
     # Fresh statistics, so the first API requests get sensible query plans.
     cursor.execute(
@@ -169,13 +195,15 @@ def _history_rows(plan: Plan, order_ids, user_ids, times) -> Iterator[str]:
         status[index] = target
 
 
-def _ledger_rows(plan: Plan, product_ids, order_ids, user_ids, times) -> Iterator[str]:
+def _ledger_rows(
+    plan: Plan, product_ids, order_ids, user_ids, times, location: int
+) -> Iterator[str]:
     """The ledger in the order the services write it (products by id)."""
     manager = user_ids["manager"]
     for pk, p in zip(product_ids, plan.products, strict=True):
         if p.opening_stock:
             yield (
-                f"{pk}\t{p.opening_stock}\tinitial\t{NULL}\t\t{manager}\t"
+                f"{pk}\t{location}\t{p.opening_stock}\tinitial\t{NULL}\t\t{manager}\t"
                 f"{times[p.created_at]}\n"
             )
     confirmed: set[int] = set()
@@ -183,7 +211,7 @@ def _ledger_rows(plan: Plan, product_ids, order_ids, user_ids, times) -> Iterato
         if kind == ADJUST:
             quantity, reason, note, role = detail
             yield (
-                f"{product_ids[index]}\t{quantity}\t{reason}\t{NULL}\t"
+                f"{product_ids[index]}\t{location}\t{quantity}\t{reason}\t{NULL}\t"
                 f"{_text(note)}\t{user_ids[role]}\t{times[when]}\n"
             )
         elif kind == CONFIRM or (kind == CANCEL and index in confirmed):
@@ -195,9 +223,20 @@ def _ledger_rows(plan: Plan, product_ids, order_ids, user_ids, times) -> Iterato
             order_id, moment = order_ids[index], times[when]
             for product, quantity in sorted(plan.orders[index].lines):
                 yield (
-                    f"{product_ids[product]}\t{sign * quantity}\t{reason}\t"
+                    f"{product_ids[product]}\t{location}\t{sign * quantity}\t{reason}\t"
                     f"{order_id}\t\t{user_ids[detail]}\t{moment}\n"
                 )
+
+
+def _stocked_products(plan: Plan) -> set[int]:
+    """The products (by index) that the ledger has a movement of."""
+    stocked = {i for i, p in enumerate(plan.products) if p.opening_stock}
+    for _, kind, index, _ in plan.events:
+        if kind == ADJUST:
+            stocked.add(index)
+        elif kind == CONFIRM:
+            stocked.update(product for product, _ in plan.orders[index].lines)
+    return stocked
 
 
 def _ledger_size(plan: Plan) -> int:

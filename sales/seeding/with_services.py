@@ -1,7 +1,7 @@
 """Write a plan through the services the API uses, one business step at a time.
 
 Every order is created, confirmed, shipped, delivered or cancelled by
-``sales.services``; every stock change goes through ``catalog.services``. The
+``sales.services``; every stock change goes through ``inventory.services``. The
 invariants (stock equals the ledger, totals, history) are therefore the
 services' own. Fast enough for a few thousand orders; beyond that, see
 ``with_copy``.
@@ -10,8 +10,8 @@ services' own. Fast enough for a few thousand orders; beyond that, see
 from collections.abc import Callable
 
 from catalog.models import Category, Product, TaxClass
-from catalog.services import product_create, stock_adjust
 from customers.services import client_create
+from inventory.services import product_create, stock_adjust
 from sales.models import Order
 from sales.services import LineSpec, order_create, order_transition
 from staff.models import Employee

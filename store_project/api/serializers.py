@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.http import QueryDict
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
@@ -71,6 +72,8 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
             and not field.allow_blank
             and field.trim_whitespace
             and "pattern" not in schema
+            # A field's own pattern (added after this) says more.
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
         ):
             schema["pattern"] = NOT_BLANK_PATTERN
         return schema

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "store_project",
     "catalog",
+    "inventory",
     "customers",
     "staff",
     "sales",
@@ -338,7 +339,10 @@ SPECTACULAR_SETTINGS = {
     }
     | {
         "OrderStatusEnum": "sales.models.OrderStatus.choices",
-        "StockMovementReasonEnum": "catalog.models.MovementReason.choices",
+        "StockMovementReasonEnum": "inventory.models.MovementReason.choices",
+        "LocationKindEnum": "inventory.models.LocationKind.choices",
+        "TransferStatusEnum": "inventory.models.TransferStatus.choices",
+        "DiscountKindEnum": "sales.models.DiscountKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -6,8 +6,9 @@ from pathlib import Path
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product
 from customers.models import Client
+from inventory.models import StockMovement
 from reports.sites import StoreAdminSite
 from sales.models import Order
 from staff.models import Employee

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import StockMovement
+from inventory.models import StockMovement
 from sales.services import order_transition
 from tests.factories import (
     CategoryFactory,
@@ -64,7 +64,7 @@ def test_changelist_queries_do_not_grow_with_rows(manager, url_name, make):
 
 
 def test_stock_movement_changelist_queries_do_not_grow(manager):
-    url = reverse("admin:catalog_stockmovement_changelist") + "?all="
+    url = reverse("admin:inventory_stockmovement_changelist") + "?all="
     make_products(10)
     with_10 = queries_for(manager, url, rows=StockMovement.objects.count())
     make_products(190)

@@ -102,3 +102,27 @@ def test_the_low_stock_count_covers_more_than_the_list(warehouse):
 
     assert len(dashboard.low_stock) == 10
     assert dashboard.low_stock_count == 12
+
+
+def test_the_low_stock_by_location_panel_shows_the_users_locations(warehouse):
+    from inventory.models import StockLevel
+    from inventory.services import stock_apply, stock_level_update
+    from tests.factories import EmployeeFactory, LocationFactory
+
+    north = LocationFactory(code="NORTH")
+    ink = ProductFactory(name="Ink", stock=2)
+    stock_apply(location_id=north.pk, changes={ink.pk: 1}, reason="restock")
+    for level in StockLevel.objects.filter(product=ink):
+        stock_level_update(stock_level=level, reorder_level=3)
+    ProductFactory(name="Paper", stock=0)  # no reorder level set: not listed
+
+    everywhere = warehouse.get(reverse("admin:index"))
+    EmployeeFactory(user=warehouse.user).locations.set([north])
+    scoped = warehouse.get(reverse("admin:index"))
+
+    assert [
+        (lv.product.name, lv.location.code, lv.on_hand)
+        for lv in everywhere.context["low_stock_levels"]
+    ] == [("Ink", "NORTH", 1), ("Ink", "MAIN", 2)]
+    assert [lv.location.code for lv in scoped.context["low_stock_levels"]] == ["NORTH"]
+    assert 'data-location="NORTH"' in scoped.content.decode()

@@ -5,11 +5,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import StockMovement
+from inventory.models import StockMovement
 from sales.models import Order, OrderStatus
 from sales.services import order_transition
 from tests.admin.conftest import messages_of
 from tests.factories import ClientFactory, OrderFactory, ProductFactory
+from tests.helpers import stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,7 @@ def test_confirm_button_takes_the_stock_and_writes_the_history(clerk):
     pen.refresh_from_db()
     ink.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED
-    assert (pen.stock, ink.stock) == (7, 0)
+    assert (stock_of(pen), stock_of(ink)) == (7, 0)
     change = order.history.get()
     assert (change.from_status, change.to_status) == ("draft", "confirmed")
     assert change.changed_by == clerk.user
@@ -207,7 +208,7 @@ def test_confirming_with_too_little_stock_shows_the_refusal_and_changes_nothing(
     pen.refresh_from_db()
     ink.refresh_from_db()
     assert order.status == OrderStatus.DRAFT
-    assert (pen.stock, ink.stock) == (10, 1)
+    assert (stock_of(pen), stock_of(ink)) == (10, 1)
     assert StockMovement.objects.count() == movements
     assert not order.history.exists()
     [message] = messages_of(response)
@@ -287,7 +288,7 @@ def test_actions_move_each_order_on_its_own_and_report_each_refusal(clerk):
     }
     plenty.refresh_from_db()
     scarce.refresh_from_db()
-    assert (plenty.stock, scarce.stock) == (5, 1)
+    assert (stock_of(plenty), stock_of(scarce)) == (5, 1)
     messages = messages_of(response)
     assert any(
         m.startswith(f"Order #{short.pk}: Insufficient stock for product 'Scarce'")
@@ -328,7 +329,7 @@ def test_cancel_action_gives_a_confirmed_orders_stock_back(clerk):
     order.refresh_from_db()
     pen.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert pen.stock == 4
+    assert stock_of(pen) == 4
 
 
 def test_only_drafts_can_be_deleted_and_never_in_bulk(clerk):

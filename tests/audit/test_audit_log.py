@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from catalog.models import StockMovement
-from catalog.services import stock_adjust
+from inventory.models import StockMovement
+from inventory.services import stock_adjust
 from sales.models import OrderStatusChange
 from sales.services import order_transition
 from store_project.db.errors import is_history_rewrite

@@ -11,6 +11,7 @@ from tests.factories import (
     CategoryFactory,
     ClientFactory,
     EmployeeFactory,
+    LocationFactory,
     OrderFactory,
     ProductFactory,
     UserFactory,
@@ -33,6 +34,12 @@ class World:
     spare_product: object
     spare_client: object
     spare_employee: object
+    location: object
+    spare_location: object
+    stock_level: object
+    transfer: object
+    spare_transfer: object
+    in_transit: object
     tax_class: object
     spare_tax_class: object
 
@@ -61,9 +68,41 @@ def world():
         spare_product=ProductFactory(category=category),
         spare_client=ClientFactory(),
         spare_employee=EmployeeFactory(),
+        location=LocationFactory(),
+        spare_location=LocationFactory(),
+        stock_level=product.stock_levels.get(),
+        transfer=_transfer(product),
+        spare_transfer=_transfer(product),
+        in_transit=_transfer(product, ship=True),
         tax_class=TaxClass.objects.create(name="Quebec"),
         spare_tax_class=TaxClass.objects.create(name="Spare"),
     )
+
+
+def _transfer(product, ship=False):
+    from inventory.services import (
+        TransferLineSpec,
+        location_default,
+        transfer_create,
+        transfer_transition,
+    )
+
+    transfer = transfer_create(
+        from_location=location_default(),
+        to_location=LocationFactory(),
+        lines=[TransferLineSpec(product, 1)],
+    )
+    if ship:
+        transfer_transition(transfer_id=transfer.pk, action="ship")
+    return transfer
+
+
+def transfer_body(w):
+    return {
+        "from_location": w.transfer.from_location_id,
+        "to_location": w.transfer.to_location_id,
+        "lines": [{"product": w.product.pk, "quantity": 1}],
+    }
 
 
 def product_body(w):
@@ -83,6 +122,8 @@ FULFIL = {"manager", "warehouse"}
 NAME = {"name": "N"}
 CLIENT = {"name": "N", "email": "n@example.com"}
 RESTOCK = {"quantity": 5, "reason": "restock"}
+LOCATION = {"code": "north", "name": "North store", "kind": "store"}
+REORDER = {"reorder_level": 4}
 OPERATIONS = [
     ("list categories", "get", "categories/", None, READ),
     ("read category", "get", "categories/{category}/", None, READ),
@@ -128,6 +169,24 @@ OPERATIONS = [
     ("ship", "post", "orders/{confirmed}/ship/", None, FULFIL),
     ("deliver", "post", "orders/{shipped}/deliver/", None, FULFIL),
     ("list audit log", "get", "audit-log/", None, MANAGER),
+    ("list locations", "get", "locations/", None, READ),
+    ("read location", "get", "locations/{location}/", None, READ),
+    ("create location", "post", "locations/", LOCATION, MANAGER),
+    ("update location", "put", "locations/{location}/", LOCATION, MANAGER),
+    ("patch location", "patch", "locations/{location}/", NAME, MANAGER),
+    ("delete location", "delete", "locations/{spare_location}/", None, MANAGER),
+    ("list stock levels", "get", "stock-levels/", None, READ),
+    ("read stock level", "get", "stock-levels/{stock_level}/", None, READ),
+    ("set reorder level", "patch", "stock-levels/{stock_level}/", REORDER, FULFIL),
+    ("list transfers", "get", "transfers/", None, READ),
+    ("read transfer", "get", "transfers/{transfer}/", None, READ),
+    ("create transfer", "post", "transfers/", transfer_body, FULFIL),
+    ("update transfer", "put", "transfers/{transfer}/", transfer_body, FULFIL),
+    ("patch transfer", "patch", "transfers/{transfer}/", {"notes": "x"}, FULFIL),
+    ("delete transfer", "delete", "transfers/{spare_transfer}/", None, FULFIL),
+    ("ship transfer", "post", "transfers/{transfer}/ship/", None, FULFIL),
+    ("receive transfer", "post", "transfers/{in_transit}/receive/", None, FULFIL),
+    ("cancel transfer", "post", "transfers/{in_transit}/cancel/", None, FULFIL),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

@@ -24,9 +24,12 @@ def test_reference_urlconf_routes_its_views():
 def test_the_reference_reads_six_columns_by_id():
     sql = " ".join(reference.SQL.split())
 
+    # stock: the sum of the product's stock levels, as the product list reads it.
     assert sql == (
-        "SELECT id, name, description, unit_price, stock, category_id "
-        "FROM catalog_product ORDER BY id LIMIT 50"
+        "SELECT p.id, p.name, p.description, p.unit_price, (SELECT "
+        "COALESCE(SUM(s.on_hand), 0) FROM inventory_stocklevel s WHERE "
+        "s.product_id = p.id) AS stock, p.category_id "
+        "FROM catalog_product p ORDER BY p.id LIMIT 50"
     )
 
 

@@ -19,13 +19,15 @@ except ImportError:  # pragma: no cover - depends on the machine
         allow_module_level=True,
     )
 
-from catalog.models import Product, StockMovement
 from customers.models import Client
+from inventory.models import StockMovement
+from inventory.selectors import products_with_stock
 from sales.models import Order
 from sales.services import order_transition
 from tests.browser.conftest import screenshot
 from tests.conftest import ensure_roles
 from tests.factories import OrderFactory, ProductFactory, UserFactory
+from tests.helpers import stock_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,7 +110,10 @@ def test_a_clerk_sells_and_the_warehouse_ships(new_page, staff):
     expect(history.first).to_contain_text("clerk1")
     expect(page.locator("#id_lines-0-quantity")).to_have_count(0)  # read-only now
     screenshot(page, "02-clerk-order-confirmed")
-    assert dict(Product.objects.values_list("sku", "stock")) == {"PEN-1": 8, "INK-1": 3}
+    assert dict(products_with_stock().values_list("sku", "stock")) == {
+        "PEN-1": 8,
+        "INK-1": 3,
+    }
 
     page.goto(f"/admin/catalog/product/{pen.pk}/change/")
     expect(readonly(page, "stock")).to_have_text("8")
@@ -170,7 +175,7 @@ def test_confirming_with_too_little_stock_is_refused_and_changes_nothing(
     order.refresh_from_db()
     assert order.status == "draft"
     assert not order.history.exists()
-    assert dict(Product.objects.values_list("sku", "stock")) == {
+    assert dict(products_with_stock().values_list("sku", "stock")) == {
         "NIB-1": 1,
         "PAP-1": 50,
     }
@@ -210,7 +215,7 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
     expect(readonly(page, "stock")).to_have_text("22")
     screenshot(page, "08-warehouse-product-after-restock")
     ink.refresh_from_db()
-    assert ink.stock == 22
+    assert stock_of(ink) == 22
     assert ink.movements.first().note == "Delivery 42"
 
     page = new_page()
@@ -222,3 +227,46 @@ def test_the_warehouse_adjusts_stock_and_the_manager_sees_the_dashboard(
     expect(page.locator("#status-draft .count")).to_have_text("1")
     expect(page.locator("#dashboard-low-stock")).to_contain_text("Eraser")
     screenshot(page, "09-manager-dashboard")
+
+
+def test_the_warehouse_ships_a_transfer_and_the_store_receives_part_of_it(
+    new_page, staff
+):
+    from inventory.models import Transfer
+    from staff.models import Employee
+    from tests.factories import LocationFactory, ensure_default_location
+
+    main = ensure_default_location()  # transactional tests flush MAIN
+    north = LocationFactory(code="NORTH", name="North store")
+    pen = ProductFactory(name="Fountain pen", sku="PEN-1", stock=10)
+    receiver = UserFactory(username="north1", roles=["warehouse"])
+    Employee.objects.create(name="North clerk", user=receiver).locations.set([north])
+
+    page = new_page()
+    log_in(page, "warehouse1")
+    page.goto("/admin/inventory/transfer/add/")
+    page.select_option("#id_from_location", str(main.pk))
+    page.select_option("#id_to_location", str(north.pk))
+    choose(page, "id_lines-0-product", "pen", "Fountain pen")
+    page.fill("#id_lines-0-quantity", "6")
+    page.click("input[name=_continue]")
+    page.click("#transfer-ship")
+    expect_message(page, "success", "shipped")
+    expect(readonly(page, "status")).to_have_text("In transit")
+    screenshot(page, "10-warehouse-transfer-shipped")
+    assert (stock_of(pen, main), stock_of(pen, north)) == (4, 0)
+    transfer = Transfer.objects.get()
+
+    page = new_page()
+    log_in(page, "north1")
+    page.goto(f"/admin/inventory/transfer/{transfer.pk}/change/")
+    page.click("#transfer-receive")
+    page.fill(f"#id_line_{pen.pk}", "5")
+    screenshot(page, "11-store-receives-a-transfer")
+    page.click("input[name=_receive]")
+    expect_message(page, "success", "received")
+    expect(readonly(page, "status")).to_have_text("Received")
+    transfer.refresh_from_db()
+    assert transfer.status == "received"
+    assert transfer.lines.get().received_quantity == 5
+    assert (stock_of(pen, main), stock_of(pen, north)) == (4, 5)

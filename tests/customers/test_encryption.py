@@ -201,7 +201,7 @@ def test_the_data_migration_encrypts_rows_stored_in_clear(transactional_db):
             assert cursor.fetchall() == [(PHONE, ADDRESS), ("", "")]
     finally:
         migrate(("customers", "0002_encrypt_phone_address_and_anonymize"))
-        migrate(("staff", "0005_roles_client_export"))
+        migrate(("staff", "0008_roles_client_export"))
 
 
 def test_a_phone_change_is_audited_by_name_and_its_digest_not_at_all(manager_api):

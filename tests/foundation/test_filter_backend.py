@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from catalog.models import Product
-from catalog.views import ProductViewSet
+from inventory.views import ProductViewSet
 from store_project.api.filters import FilterBackend
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import Product, StockMovement
-from catalog.services import product_delete, stock_adjust
+from catalog.models import Product
+from catalog.services import product_delete
+from inventory.models import StockMovement
+from inventory.services import stock_adjust
 from sales.models import Order
 from sales.seeding import Sizes, flush_store, seed_demo
 from sales.services import order_delete, order_transition

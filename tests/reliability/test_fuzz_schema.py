@@ -36,10 +36,12 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from audit import services as audit
 from catalog.models import TaxClass
+from inventory.services import TransferLineSpec, location_default, transfer_create
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
     EmployeeFactory,
+    LocationFactory,
     OrderFactory,
     ProductFactory,
     UserFactory,
@@ -54,7 +56,8 @@ ERROR_TYPES = {"validation_error", "client_error", "server_error"}
 # depend on what is in the database (a duplicate name, an id that does not
 # exist, a login that matches no account, an inactive product) or relate two
 # values (the same product on two lines of an order), or on an earlier request
-# (an Idempotency-Key the fuzzer already sent with another request).
+# (an Idempotency-Key the fuzzer already sent with another request), or the
+# default location (which stays active and the default until another is).
 STATE_REFUSALS = {
     400: {
         "unique",
@@ -62,13 +65,17 @@ STATE_REFUSALS = {
         "authorization",
         "inactive_product",
         "duplicate_product",
+        "default_inactive",
+        "default_required",
+        "inactive_location",
+        "out_of_scope",
+        "not_in_locations",
         # An amount discount above the lines' subtotal, a percent above 100
         # (the range depends on the kind); two rates of a class with one
         # name; unsetting the default class (move it instead).
         "discount_above_subtotal",
         "out_of_range",
         "duplicate_rate_name",
-        "default_required",
     },
     422: {"idempotency_key_reused"},
 }
@@ -167,6 +174,13 @@ def seeded():
         "employees": employee.pk,
         "orders": orders[1].pk,
         "stock-movements": products[2].movements.first().pk,
+        "locations": LocationFactory().pk,
+        "stock-levels": products[0].stock_levels.first().pk,
+        "transfers": transfer_create(
+            from_location=location_default(),
+            to_location=LocationFactory(),
+            lines=[TransferLineSpec(products[0], 1)],
+        ).pk,
         "audit-log": audit.record_create(employee, ["name"]).pk,
     }
 

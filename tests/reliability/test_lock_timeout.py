@@ -5,9 +5,9 @@ import time
 import pytest
 from django.db import connection
 
-from catalog.models import Product, StockMovement
+from inventory.models import StockMovement
 from tests.factories import OrderFactory, ProductFactory
-from tests.helpers import assert_error, other_session
+from tests.helpers import assert_error, other_session, stock_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,8 @@ def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):
     product = ProductFactory(stock=5)
     with other_session() as holder:
         holder.execute(
-            "SELECT id FROM catalog_product WHERE id = %s FOR UPDATE", [product.pk]
+            "SELECT id FROM inventory_stocklevel WHERE product_id = %s FOR UPDATE",
+            [product.pk],
         )
 
         started = time.monotonic()
@@ -48,7 +49,7 @@ def test_an_adjustment_waiting_on_a_held_product_lock_answers_503(manager_api):
     body = assert_error(response, 503, code="lock_timeout")
     assert "try again" in body["errors"][0]["detail"]
     assert waited < 3
-    assert Product.objects.get(pk=product.pk).stock == 5
+    assert stock_of(product) == 5
     assert StockMovement.objects.count() == 1
 
 

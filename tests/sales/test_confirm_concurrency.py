@@ -2,12 +2,12 @@
 
 import pytest
 
-from catalog.models import Product
 from tests.factories import OrderFactory, ProductFactory
 from tests.helpers import (
     assert_ledger_exact,
     other_session,
     run_concurrently,
+    stock_of,
     wait_for_a_lock_wait,
 )
 
@@ -29,7 +29,7 @@ def test_competing_confirmations_sell_exactly_the_stock_there_is(as_role):
 
     assert sorted(statuses) == [200] * 5 + [409] * 7
     product.refresh_from_db()
-    assert product.stock == 0
+    assert stock_of(product) == 0
     assert_ledger_exact()
     for order, status in zip(orders, statuses, strict=True):
         order.refresh_from_db()
@@ -53,7 +53,7 @@ def test_multi_unit_confirmations_never_oversell(as_role):
     product.refresh_from_db()
     assert set(statuses) <= {200, 409}
     assert sold <= 10
-    assert product.stock == 10 - sold >= 0
+    assert stock_of(product) == 10 - sold >= 0
     assert_ledger_exact()
 
 
@@ -70,7 +70,7 @@ def test_opposite_line_orders_confirm_without_deadlock(as_role):
     )
 
     assert statuses == [200] * 10
-    assert [Product.objects.get(pk=p.pk).stock for p in (first, second)] == [90, 90]
+    assert [stock_of(p) for p in (first, second)] == [90, 90]
     assert_ledger_exact()
 
 
@@ -83,7 +83,7 @@ def test_one_order_confirmed_twice_at_once_takes_stock_once(as_role):
 
     assert sorted(statuses) == [200, 409, 409, 409]
     product.refresh_from_db()
-    assert product.stock == 7
+    assert stock_of(product) == 7
     assert order.history.count() == 1
 
 
@@ -108,7 +108,7 @@ def test_adjustments_and_confirmations_together_keep_the_ledger_exact(as_role):
 
     assert set(statuses) <= {200, 409}
     product.refresh_from_db()
-    assert product.stock >= 0
+    assert stock_of(product) >= 0
     assert_ledger_exact()
 
 
@@ -122,7 +122,8 @@ def test_a_restock_committed_while_a_confirmation_waits_is_counted(as_role):
 
     with other_session() as holder:
         holder.execute(
-            "SELECT id FROM catalog_product WHERE id = %s FOR UPDATE", [busy.pk]
+            "SELECT id FROM inventory_stocklevel WHERE product_id = %s FOR UPDATE",
+            [busy.pk],
         )
 
         def restock_then_release():
@@ -137,5 +138,63 @@ def test_a_restock_committed_while_a_confirmation_waits_is_counted(as_role):
         statuses = run_concurrently([confirm(clerk, order), restock_then_release])
 
     assert statuses == [200, 200]
-    assert [Product.objects.get(pk=p.pk).stock for p in (busy, restocked)] == [4, 3]
+    assert [stock_of(p) for p in (busy, restocked)] == [4, 3]
+    assert_ledger_exact()
+
+
+def test_confirmations_at_two_locations_of_one_product_never_wait(as_role):
+    # The stock level at MAIN is held locked by another session: a
+    # confirmation at NORTH of the same product goes through (its row is
+    # another one, and the product row is not locked), while one at MAIN waits.
+    from inventory.services import stock_apply
+    from tests.factories import LocationFactory
+
+    north = LocationFactory(code="NORTH")
+    product = ProductFactory(stock=5)  # at MAIN
+    stock_apply(location_id=north.pk, changes={product.pk: 5}, reason="restock")
+    at_north = OrderFactory(location=north, lines=[(product, 2)])
+    at_main = OrderFactory(lines=[(product, 3)])
+    clerk = as_role("clerk")
+
+    with other_session() as holder:
+        holder.execute(
+            "SELECT id FROM inventory_stocklevel "
+            "WHERE product_id = %s AND location_id = %s FOR UPDATE",
+            [product.pk, at_main.location_id],
+        )
+
+        def north_then_release():
+            status = confirm(clerk, at_north)()  # would hang if it waited
+            wait_for_a_lock_wait(holder)  # MAIN's confirmation is waiting
+            holder.rollback()
+            return status
+
+        statuses = run_concurrently([north_then_release, confirm(clerk, at_main)])
+
+    assert statuses == [200, 200]
+    assert (stock_of(product, north), stock_of(product)) == (3, 5)
+    assert_ledger_exact()
+
+
+def test_many_confirmations_at_two_locations_sell_each_locations_own_stock(
+    as_role,
+):
+    from inventory.services import stock_apply
+    from tests.factories import LocationFactory
+
+    north = LocationFactory(code="NORTH")
+    product = ProductFactory(stock=4)  # at MAIN
+    stock_apply(location_id=north.pk, changes={product.pk: 3}, reason="restock")
+    orders = [OrderFactory(lines=[(product, 1)]) for _ in range(6)] + [
+        OrderFactory(location=north, lines=[(product, 1)]) for _ in range(6)
+    ]
+    clerks = [as_role("clerk") for _ in orders]
+
+    statuses = run_concurrently(
+        [confirm(c, o) for c, o in zip(clerks, orders, strict=True)]
+    )
+
+    assert sorted(statuses[:6]) == [200] * 4 + [409] * 2
+    assert sorted(statuses[6:]) == [200] * 3 + [409] * 3
+    assert (stock_of(product), stock_of(product, north)) == (0, 0)
     assert_ledger_exact()

@@ -2,16 +2,17 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Product, StockMovement
+from inventory.models import StockMovement
 from sales.models import Order, OrderLine, OrderStatusChange
 from tests.factories import (
     ClientFactory,
     EmployeeFactory,
+    LocationFactory,
     OrderFactory,
     ProductFactory,
     UserFactory,
 )
-from tests.helpers import assert_error
+from tests.helpers import assert_error, stock_of
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orders/"
@@ -47,7 +48,8 @@ def test_create_a_draft_with_server_computed_prices_and_total(manager_api):
     assert body["notes"] == "Pick-up Friday"
     assert body["confirmed_at"] is None
     assert set(body) == {
-        "id", "client", "employee", "status", "lines", "total_amount", "created_at",
+        "id", "client", "employee", "location", "status", "lines", "total_amount",
+        "created_at",
         "confirmed_at", "shipped_at", "delivered_at", "cancelled_at", "notes",
         # v2: taxes and discounts
         "subtotal", "discount", "discount_total", "tax_total",
@@ -208,7 +210,7 @@ def test_the_full_lifecycle_stamps_times_and_records_history(manager_api):
     assert delivered["shipped_at"] and delivered["delivered_at"]
     assert delivered["cancelled_at"] is None
     product.refresh_from_db()
-    assert product.stock == 3
+    assert stock_of(product) == 3
     history = manager_api.get(f"{URL}{order.pk}/history/").json()
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         ("draft", "confirmed"),
@@ -246,7 +248,7 @@ def test_every_transition_outside_the_table_is_409_and_writes_nothing(
     for step in PATH_TO[start]:
         assert manager_api.post(f"{URL}{order.pk}/{step}/").status_code == 200
     before = (
-        Product.objects.get(pk=product.pk).stock,
+        stock_of(product),
         StockMovement.objects.count(),
         OrderStatusChange.objects.count(),
     )
@@ -261,7 +263,7 @@ def test_every_transition_outside_the_table_is_409_and_writes_nothing(
     assert_error(response, 409, code="invalid_transition")
     assert order.status == start
     assert before == (
-        Product.objects.get(pk=product.pk).stock,
+        stock_of(product),
         StockMovement.objects.count(),
         OrderStatusChange.objects.count(),
     )
@@ -286,10 +288,10 @@ def test_a_multi_line_confirmation_with_short_lines_changes_nothing(manager_api)
     body = assert_error(response, 409, code="insufficient_stock")
     details = " ".join(e["detail"] for e in body["errors"])
     assert len(body["errors"]) == 2
-    assert f"'Short' (id {short.pk}): 2 requested, 1 available" in details
-    assert f"'Shorter' (id {shorter.pk}): 1 requested, 0 available" in details
+    assert f"'Short' (id {short.pk}) at MAIN: 2 requested, 1 available" in details
+    assert f"'Shorter' (id {shorter.pk}) at MAIN: 1 requested, 0 available" in details
     assert "Plenty" not in details
-    assert [Product.objects.get(pk=p.pk).stock for p in (plenty, short, shorter)] == [
+    assert [stock_of(p) for p in (plenty, short, shorter)] == [
         100,
         1,
         0,
@@ -308,7 +310,7 @@ def test_cancelling_a_confirmed_order_gives_back_exactly_what_it_took(manager_ap
     cancelled = manager_api.post(f"{URL}{order.pk}/cancel/").json()
 
     assert cancelled["status"] == "cancelled" and cancelled["cancelled_at"]
-    assert [Product.objects.get(pk=p.pk).stock for p in (a, b)] == [10, 4]
+    assert [stock_of(p) for p in (a, b)] == [10, 4]
     moves = StockMovement.objects.filter(order_id=order.pk)
     assert sorted((m.reason, m.product_id, m.quantity) for m in moves) == sorted(
         [
@@ -440,41 +442,37 @@ def test_each_transition_is_an_api_action_with_the_transitions_permission():
 
 
 @pytest.mark.parametrize("action", ALL_ACTIONS)
-def test_an_order_outside_the_views_queryset_is_404_to_every_action(
-    manager_api, monkeypatch, action
-):
-    from sales.views import OrderViewSet
-
+def test_an_order_at_a_location_out_of_scope_is_404_to_every_action(as_role, action):
     product = ProductFactory(stock=5)
-    hidden = OrderFactory(lines=[(product, 2)])
-    scoped = OrderViewSet.get_queryset
-    monkeypatch.setattr(
-        OrderViewSet,
-        "get_queryset",
-        lambda view: scoped(view).exclude(pk=hidden.pk),
-    )
+    hidden = OrderFactory(lines=[(product, 2)])  # at MAIN
+    elsewhere = LocationFactory()
+    api = as_role("clerk", "warehouse")
+    EmployeeFactory(user=api.user).locations.set([elsewhere])
 
-    response = manager_api.post(f"{URL}{hidden.pk}/{action}/")
+    response = api.post(f"{URL}{hidden.pk}/{action}/")
 
     assert_error(response, 404)
     hidden.refresh_from_db()
-    product.refresh_from_db()
     assert hidden.status == "draft"
-    assert product.stock == 5
+    assert stock_of(product) == 5
     assert not OrderStatusChange.objects.exists()
 
 
-def test_an_action_reads_only_the_orders_key_before_the_service_locks_it(
-    manager_api,
+@pytest.mark.parametrize("scoped", [False, True])
+def test_an_action_reads_the_order_once_as_it_locks_it_within_the_scope(
+    as_role, scoped
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
+    api = as_role("clerk")
+    if scoped:
+        EmployeeFactory(user=api.user).locations.set([order.location])
     table = Order._meta.db_table
 
     with CaptureQueriesContext(connection) as queries:
-        response = manager_api.post(f"{URL}{order.pk}/confirm/")
+        response = api.post(f"{URL}{order.pk}/confirm/")
 
     assert response.status_code == 200
     reads = [
@@ -483,10 +481,10 @@ def test_an_action_reads_only_the_orders_key_before_the_service_locks_it(
         if q["sql"].lstrip().startswith("SELECT")
         and (f"FROM {table} " in q["sql"] or f'FROM "{table}" ' in q["sql"])
     ]
-    # get_object()'s read of the key, then the service's locked read.
-    assert len(reads) == 2, reads
-    assert reads[0].startswith(f'SELECT "{table}"."id" FROM "{table}" '), reads[0]
-    assert "FOR NO KEY UPDATE" in reads[1], reads[1]
+    # No look-up before the service's locked read: the scope is part of it.
+    assert len(reads) == 1, reads
+    assert "FOR NO KEY UPDATE" in reads[0], reads[0]
+    assert ("location_id = ANY" in reads[0]) is scoped, reads[0]
 
 
 def test_order_update_refuses_fields_callers_may_not_set_and_writes_nothing():

@@ -5,8 +5,10 @@ they are compared through SKUs, e-mails, usernames and timestamps instead.
 Missing values are "" so that the rows sort.
 """
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category
 from customers.models import Client
+from inventory.models import StockLevel, StockMovement
+from inventory.selectors import products_with_stock
 from sales.models import Order, OrderStatusChange
 from staff.models import Employee
 
@@ -17,9 +19,9 @@ def store_snapshot(*, with_times: bool = True) -> dict:
 
     orders = {
         o.pk: o
-        for o in Order.objects.select_related("client", "employee").prefetch_related(
-            "lines__product"
-        )
+        for o in Order.objects.select_related(
+            "client", "employee", "location"
+        ).prefetch_related("lines__product")
     }
     order_key = {
         pk: (o.client.email, when(o.created_at), o.total_amount)
@@ -41,7 +43,17 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 when(p.created_at),
                 when(p.updated_at),
             )
-            for p in Product.objects.select_related("category", "tax_class")
+            for p in products_with_stock().select_related("category", "tax_class")
+        ),
+        "stock levels": sorted(
+            (
+                s.product.sku,
+                s.location.code,
+                s.on_hand,
+                s.reorder_level,
+                when(s.updated_at),
+            )
+            for s in StockLevel.objects.select_related("product", "location")
         ),
         "clients": sorted(
             (c.email, c.name, c.phone, c.address, when(c.created_at))
@@ -55,6 +67,7 @@ def store_snapshot(*, with_times: bool = True) -> dict:
             (
                 o.client.email,
                 o.employee.name if o.employee else "",
+                o.location.code,
                 o.status,
                 o.total_amount,
                 o.discount_kind or "",
@@ -98,6 +111,7 @@ def store_snapshot(*, with_times: bool = True) -> dict:
         "ledger": sorted(
             (
                 m.product.sku,
+                m.location.code,
                 m.quantity,
                 m.reason,
                 m.note,
@@ -105,6 +119,8 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 m.created_by.username if m.created_by else "",
                 when(m.created_at),
             )
-            for m in StockMovement.objects.select_related("product", "created_by")
+            for m in StockMovement.objects.select_related(
+                "product", "location", "created_by"
+            )
         ),
     }

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from catalog.models import Category, Product
-from catalog.services import product_create
 from customers.services import client_create
+from inventory.services import product_create
 from sales.models import Order
 from sales.seeding import Sizes, flush_store, invariant_violations, seed_demo
 from sales.services import LineSpec, order_create, order_transition

@@ -11,12 +11,15 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.test import override_settings
 
-from catalog.models import Category, Product, StockMovement, TaxClass
-from catalog.services import category_create, product_create
+from catalog.models import Category, Product, TaxClass
+from catalog.services import category_create
 from customers.models import Client
+from inventory.models import StockMovement
+from inventory.services import product_create
 from sales.models import Order, OrderLine, OrderStatusChange
 from sales.seeding import Sizes, flush_store, invariant_violations, seed_demo
 from staff.models import Employee
+from tests.helpers import stock_of
 
 from .snapshot import store_snapshot
 
@@ -78,7 +81,7 @@ def test_every_products_stock_is_the_sum_of_its_ledger():
     seed(seed=12)
 
     for product in Product.objects.annotate(moved=Sum("movements__quantity")):
-        assert product.stock == product.moved, product.sku
+        assert stock_of(product) == product.moved, product.sku
     reasons = set(StockMovement.objects.values_list("reason", flat=True))
     assert {"initial", "sale", "cancellation"} <= reasons
 
@@ -399,6 +402,31 @@ def test_check_option_fails_on_a_broken_ledger():
 
     with pytest.raises(CommandError, match="stock differs from the sum"):
         call_command("seed_demo", check=True, stdout=StringIO())
+
+
+def test_the_demo_has_a_store_and_a_warehouse_stocked_by_transfers():
+    from inventory.models import Location, Transfer
+    from tests.helpers import assert_ledger_exact
+
+    seed(seed=4)
+
+    assert sorted(Location.objects.values_list("code", "kind")) == [
+        ("DEPOT", "warehouse"),
+        ("MAIN", "store"),
+        ("NORTH", "store"),
+    ]
+    assert set(Transfer.objects.values_list("status", flat=True)) == {
+        "draft",
+        "in_transit",
+        "received",
+        "cancelled",
+    }
+    for code in ("NORTH", "DEPOT"):
+        assert StockMovement.objects.filter(
+            location__code=code, reason="transfer_in"
+        ).exists()
+    assert_ledger_exact()
+    assert invariant_violations() == {}
 
 
 def test_the_check_finds_a_discount_cent_on_the_wrong_line():

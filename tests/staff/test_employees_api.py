@@ -19,7 +19,10 @@ def test_employee_shows_the_linked_username_read_only(manager_api):
         ("Dana", "dana"),
         ("Eli", None),
     ]
-    assert set(listed[0]) == {"id", "name", "position", "is_active", "username"}
+    assert set(listed[0]) == {
+        "id", "name", "position", "is_active", "username", "locations",
+        "home_location",
+    }  # fmt: skip
     assert attempt.status_code == 200
     assert attempt.json()["username"] == "dana"
 

@@ -36,6 +36,7 @@ class Command(BaseCommand):
             ("employees", "number of employees, the 3 with demo logins included"),
             ("orders", "number of orders"),
             ("months", "how many months of order history"),
+            ("locations", "number of locations: MAIN, a store, a warehouse"),
         ]:
             default = getattr(defaults, name)
             parser.add_argument(

@@ -8,11 +8,10 @@ def sync(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Managers may export a client's data (a permission new with privacy)."""
-
     dependencies = [
-        ("staff", "0004_tax_class_roles"),
-        ("customers", "0002_encrypt_phone_address_and_anonymize"),
+        ("staff", "0006_home_location_is_one_of_locations"),
+        ("inventory", "0002_main_location_holds_all_stock"),
+        ("sales", "0005_order_location"),
     ]
 
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
