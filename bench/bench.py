@@ -35,6 +35,7 @@ oversell).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -654,6 +655,7 @@ def app_env(db_url: str) -> tuple[dict, list[str]]:
         # The task definition's secrets.
         "DATABASE_URL": db_url,
         "SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         # The machine's Redis, as ElastiCache in production: the throttles count there.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
     }

@@ -1,10 +1,18 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
 
+from store_project.api.filters import FilterBackend
+from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
+from .filters import ClientSearchFilter
 from .models import Client
-from .serializers import ClientSerializer
+from .serializers import ClientExportAnswerSerializer, ClientSerializer
 
 
 # Raised by the service from the database's unique index, so not introspectable.
@@ -14,9 +22,17 @@ from .serializers import ClientSerializer
 class ClientViewSet(ServiceModelViewSet):
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
+    filter_backends = [FilterBackend, ClientSearchFilter, OrderingFilter]
+    # Names and e-mails by part; a phone only whole (ClientSearchFilter).
     search_fields = ["name", "email", "phone"]
     ordering_fields = ["name", "email", "created_at"]
     filterset_fields: list[str] = []
+    # An update of an anonymized client, an anonymization refused: 409.
+    conflict_actions = ("update", "partial_update", "anonymize")
+    action_permissions = {
+        "export": ["customers.export_client"],
+        "anonymize": ["customers.anonymize_client"],
+    }
 
     def create_object(self, data):
         return services.client_create(**data)
@@ -26,3 +42,27 @@ class ClientViewSet(ServiceModelViewSet):
 
     def delete_object(self, instance):
         services.client_delete(client=instance)
+
+    @extend_schema(
+        responses={200: ClientExportAnswerSerializer},
+        summary="Everything the store holds about the client (right of access)",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def export(self, request, pk=None):
+        answer = services.client_export(client=self.get_object(), by=request.user)
+        return Response(ClientExportAnswerSerializer(answer).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ClientSerializer},
+        summary="Erase the client's personal data; orders keep their amounts",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
+    def anonymize(self, request, pk=None):
+        client_id = self.get_object().pk
+        try:
+            client = services.client_anonymize(client_id=client_id, by=request.user)
+        except Client.DoesNotExist:  # deleted since get_object()
+            raise Http404 from None
+        return Response(ClientSerializer(client).data)

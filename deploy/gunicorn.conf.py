@@ -22,6 +22,7 @@ the shared socket can hand them all to one worker.
 import json
 import os
 import time
+import urllib.parse
 import urllib.request
 
 from gunicorn.glogging import Logger
@@ -121,18 +122,27 @@ class JsonAccessLogger(Logger):
             "forwarded_for": atoms.get("{x-forwarded-for}i", "-"),
             "method": atoms["m"],
             "path": atoms["U"],
-            "query": atoms["q"],
+            "query": _masked(atoms["q"]),
             "protocol": atoms["H"],
             "status": int(atoms["s"]),
             "bytes": atoms["B"],
             "duration_ms": round(atoms["D"] / 1000, 3),
             "user_agent": atoms["a"],
-            "referer": atoms["f"],
+            "referer": _masked(atoms["f"]),
         }
         self.access_log.info(json.dumps(entry, default=str))
 
 
 logger_class = JsonAccessLogger
+
+
+def _masked(text: str) -> str:
+    """A query string or URL without the e-mails and phones it may carry
+    (``?search=``), decoded first so that ``%40`` is seen as ``@``."""
+    # Imported here: workers log, after the app (and its path) is loaded.
+    from store_project.logging import mask_personal_data
+
+    return mask_personal_data(urllib.parse.unquote_plus(text))
 
 
 def task_ip_addresses(metadata_uri: str, timeout: float = 2.0) -> list[str]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import Product
 from catalog.selectors import tax_rates_by_product
 from customers.models import Client
+from customers.services import client_hold_for_record
 from integrations.events import event_record
 from inventory.models import Location, StockMovement
 from inventory.selectors import stock_moved_for_order
@@ -81,6 +82,7 @@ def order_create(
     the location ids a scoped user may write at (None: every location).
     """
     location = location_usable(location, within=within)
+    client_hold_for_record(client=client)  # an anonymized client is refused
     rows = _priced_lines(list(lines))
     order = Order(
         client=client,
@@ -114,6 +116,8 @@ def order_update(
         location_usable(changes["location"], within=within)
     elif "location" in changes:
         changes["location"] = location_usable(None, within=within)
+    if "client" in changes:
+        client_hold_for_record(client=changes["client"])
     data, fields = dict(changes), ORDER_EDITABLE_FIELDS
     rows = None
     if lines is not None:

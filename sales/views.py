@@ -40,6 +40,11 @@ _WRITE = {"request": OrderWriteSerializer}
     actions=["create", "update", "partial_update"],
 )
 @extend_validation_errors(
+    ["anonymized_client"],
+    field_name="client",
+    actions=["create", "update", "partial_update"],
+)
+@extend_validation_errors(
     ["null"], field_name="lines.INDEX", actions=["create", "update", "partial_update"]
 )
 @extend_validation_errors(

@@ -60,6 +60,7 @@ ROLES: dict[str, list[str]] = {
         *_CLIENT_WRITE,
         "customers.delete_client",
         "customers.anonymize_client",
+        "customers.export_client",
         *(
             f"{app}.{verb}_{model}"
             for app, model in [

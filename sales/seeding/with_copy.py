@@ -23,6 +23,7 @@ from psycopg import sql
 
 from catalog.models import Category, Product, TaxClass
 from customers.models import Client
+from customers.selectors import phone_digest
 from inventory.models import Location, StockLevel, StockMovement
 from sales import money
 from sales.models import Order, OrderLine, OrderStatusChange
@@ -93,13 +94,17 @@ def _write(plan, cursor, categories, tax_classes, employees, users, progress) ->
         ),
         progress("copy stock levels", len(stocked)),
     )
+    # Phones and addresses are stored as the model stores them: encrypted,
+    # the phone with its digest (what client_create writes).
+    sealed = Client._meta.get_field("phone").get_prep_value
     _copy(
         cursor,
         Client,
-        "id name email phone address created_at updated_at",
+        "id name email phone phone_digest address created_at updated_at",
         (
-            f"{pk}\t{_text(c.name)}\t{_text(c.email)}\t{_text(c.phone)}\t"
-            f"{_text(c.address)}\t{times[c.created_at]}\t{times[c.created_at]}\n"
+            f"{pk}\t{_text(c.name)}\t{_text(c.email)}\t{_text(sealed(c.phone))}\t"
+            f"{phone_digest(c.phone)}\t{_text(sealed(c.address))}\t"
+            f"{times[c.created_at]}\t{times[c.created_at]}\n"
             for pk, c in zip(client_ids, plan.clients, strict=True)
         ),
         progress("copy clients", len(plan.clients)),

@@ -1,5 +1,6 @@
 """Settings shared by every environment; the environment modules adjust them."""
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,38 @@ def require(name: str) -> str:
 
 DEBUG = False
 SECRET_KEY = "insecure-dev-only-key-never-used-outside-dev"
+
+
+def encryption_keys(name: str, raw: str) -> list[str]:
+    """Parse a comma-separated list of Fernet keys, or stop start-up naming it.
+
+    A Fernet key is 32 random bytes in URL-safe base64 (what
+    ``Fernet.generate_key()`` prints); anything else would only fail later,
+    on the first client read or written.
+    """
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        sys.exit(f"{name} holds no key (DJANGO_ENV={DJANGO_ENV}).")
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (ValueError, UnicodeError):
+            valid = False
+        if not valid:
+            sys.exit(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key "
+                "(32 random bytes in URL-safe base64); fix it and start again."
+            )
+    return keys
+
+
+# Encrypts clients' phones and addresses in dev and tests only; a deployed
+# environment must set its own (store_project.settings.deployed).
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLWZvci1yZWFsLWRhdGE="
+FIELD_ENCRYPTION_KEYS = [DEV_FIELD_ENCRYPTION_KEY]
+# Clients with no open order and no order (or creation) for this many days
+# are anonymized by `manage.py enforce_retention`.
+CLIENT_RETENTION_DAYS = env.int("CLIENT_RETENTION_DAYS", default=1095)
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
@@ -348,7 +381,10 @@ def logging_config(fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "store_project.logging.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "store_project.logging.RequestIdFilter"},
+            "personal_data": {"()": "store_project.logging.PersonalDataFilter"},
+        },
         "formatters": {
             "json": {"()": "store_project.logging.JsonFormatter"},
             "text": {
@@ -361,7 +397,7 @@ def logging_config(fmt: str, level: str) -> dict:
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
                 "formatter": fmt,
-                "filters": ["request_id"],
+                "filters": ["request_id", "personal_data"],
             },
         },
         "root": {"handlers": ["console"], "level": level},

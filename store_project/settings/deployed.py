@@ -8,6 +8,9 @@ ALLOWED_HOSTS = [h.strip() for h in require("ALLOWED_HOSTS").split(",") if h.str
 DATABASES = with_replica({"default": database_config(require("DATABASE_URL"))})
 # Several instances behind the load balancer: throttles must count in one place.
 CACHES = cache_config(require("REDIS_URL"))
+FIELD_ENCRYPTION_KEYS = encryption_keys(
+    "FIELD_ENCRYPTION_KEYS", require("FIELD_ENCRYPTION_KEYS")
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The load balancer terminates TLS and tells us so in X-Forwarded-Proto.

@@ -18,5 +18,9 @@ DATABASES = with_replica(
 )
 if env("REDIS_URL", default=""):
     CACHES = cache_config(env("REDIS_URL"))
+FIELD_ENCRYPTION_KEYS = encryption_keys(
+    "FIELD_ENCRYPTION_KEYS",
+    env("FIELD_ENCRYPTION_KEYS", default="") or DEV_FIELD_ENCRYPTION_KEY,
+)
 DOCS_ENABLED = env.bool("DOCS_ENABLED", default=True)
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)

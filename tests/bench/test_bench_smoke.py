@@ -47,6 +47,8 @@ def test_the_store_runs_with_the_production_task_definitions_environment():
     # Only the deploy's placeholders and the bench user's throttle change.
     assert changed == ["ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "THROTTLE_USER"]
     assert not any("${" in value for value in env.values())
+    # Every secret of the task definition, each required by the prod settings.
+    assert {"DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"} <= set(env)
 
 
 def test_a_profile_sample_goes_to_the_narrowest_part_it_is_in():

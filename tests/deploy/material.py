@@ -270,6 +270,9 @@ SAMPLE_VALUES = {
     "SecretKeySecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/secret-key-AbCdEf"
     ),
+    "FieldEncryptionKeysSecretArn": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/keys-AbCdEf"
+    ),
     "DatabaseReplicaUrlSecretArn": (
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:store/replica-url-AbCdEf"
     ),
@@ -290,7 +293,7 @@ FARGATE_SIZES = {
     8192: set(range(16384, 61441, 4096)),
     16384: set(range(32768, 122881, 8192)),
 }
-REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"}
 AWSLOGS_OPTIONS = {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"}
 
 

@@ -13,6 +13,7 @@ Everything runs in a copy of the files (``checkout``), so that a test can
 plant a mistake in the copy and see the rehearsal catch it.
 """
 
+import base64
 import datetime
 import json
 import os
@@ -221,10 +222,12 @@ def stack_outputs(env, cwd, name: str) -> dict[str, str]:
 def create_stacks(root: Path, env: dict, environment: str, scratch: Path) -> dict:
     """The account, network and service stacks of one environment.
 
-    The one value changed from the parameter files is CertificateArn, as the
-    README asks of a real account too: ACM must hold the certificate, so a
-    self-signed one for the DomainName is imported into the emulator's ACM
-    first and its ARN given instead of the example one.
+    The values changed from the parameter files are those the README asks
+    of a real account too: CertificateArn (ACM must hold the certificate, so
+    a self-signed one for the DomainName is imported into the emulator's ACM
+    first and its ARN given instead of the example one), and
+    FieldEncryptionKeysSecretArn (the secret holding a new Fernet key, made
+    as the README's command makes it).
     """
     aws_dir = root / "deploy" / "aws"
     parameters = aws_dir / "parameters"
@@ -258,11 +261,27 @@ def create_stacks(root: Path, env: dict, environment: str, scratch: Path) -> dic
         "--output",
         "text",
     ).strip()
+    keys = aws(
+        env,
+        aws_dir,
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        f"store/{environment}/field-encryption-keys",
+        "--secret-string",
+        base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "--query",
+        "ARN",
+        "--output",
+        "text",
+    ).strip()
     with_certificate = scratch / f"service-{environment}.json"
     values = json.loads(service_parameters.read_text())
     for item in values:
         if item["ParameterKey"] == "CertificateArn":
             item["ParameterValue"] = arn
+        if item["ParameterKey"] == "FieldEncryptionKeysSecretArn":
+            item["ParameterValue"] = keys
     with_certificate.write_text(json.dumps(values))
     create_stack(env, aws_dir, f"store-{environment}", "service.yaml", with_certificate)
     return {

@@ -189,6 +189,7 @@ def service_problems(template) -> list[str]:
     balanced = [name for name, svc in services.items() if svc.get("LoadBalancers")]
     if len(services) - len(balanced) != 1:
         problems.append("no webhook worker service (one without a load balancer)")
+    problems += retention_rule_problems(template)
     problems += cache_problems(template, ingress)
     return problems
 
@@ -229,6 +230,86 @@ def cache_problems(template, ingress) -> list[str]:
     return problems
 
 
+def retention_rule_problems(template) -> list[str]:
+    """enforce_retention runs daily as a one-off task of the service's own
+    latest task definition, where the service's tasks run."""
+    rules = resources_of_type(template, "AWS::Events::Rule")
+    if len(rules) != 1:
+        return [f"{len(rules)} EventBridge rules, not one for retention"]
+    ((name, rule),) = rules.items()
+    problems = []
+    schedule = template["Parameters"]["RetentionSchedule"]["Default"]
+    if rule.get("ScheduleExpression") != {"Ref": "RetentionSchedule"} or not (
+        schedule.startswith("cron(") and schedule.split()[2:5] == ["*", "*", "?"]
+    ):
+        problems.append(f"{name}: retention is not daily ({schedule})")
+    (target,) = rule["Targets"]
+    ecs = target.get("EcsParameters", {})
+    (service,) = resources_of_type(template, "AWS::ECS::Service").values()
+    (task,) = resources_of_type(template, "AWS::ECS::TaskDefinition").values()
+    if target.get("Arn") != {"Fn::GetAtt": ["Cluster", "Arn"]}:
+        problems.append(f"{name}: not on the service's cluster")
+    family = task["Family"]["Fn::Sub"]
+    if (
+        not ecs.get("TaskDefinitionArn", {})
+        .get("Fn::Sub", "")
+        .endswith(f":task-definition/{family}")
+    ):
+        problems.append(f"{name}: not the service's latest task definition")
+    network = ecs.get("NetworkConfiguration", {}).get("AwsVpcConfiguration", {})
+    service_network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    if network.get("AssignPublicIp") != "DISABLED":
+        problems.append(f"{name}: the task gets a public IP")
+    if (network.get("Subnets"), network.get("SecurityGroups")) != (
+        service_network["Subnets"],
+        service_network["SecurityGroups"],
+    ):
+        problems.append(f"{name}: not in the service's subnets and security group")
+    overrides = json.loads(retention_input(template))
+    (container,) = overrides["containerOverrides"]
+    if container["name"] != task["ContainerDefinitions"][0]["Name"]:
+        problems.append(f"{name}: overrides container {container['name']!r}")
+    if container.get("command", [])[:3] != ["python", "manage.py", "enforce_retention"]:
+        problems.append(f"{name}: runs {container.get('command')}")
+    role = template["Resources"][target["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    actions = {
+        rule["Action"]
+        for policy in role["Policies"]
+        for rule in policy["PolicyDocument"]["Statement"]
+    }
+    if actions != {"ecs:RunTask", "iam:PassRole"}:
+        problems.append(f"{name}: its role may do {sorted(actions)}")
+    return problems
+
+
+def retention_input(template) -> str:
+    """The rule's Input (run-task overrides) with its parameter filled in."""
+    (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
+    days = template["Parameters"]["ClientRetentionDays"]["Default"]
+    text = rule["Targets"][0]["Input"]
+    text = text["Fn::Sub"] if isinstance(text, dict) else text
+    return text.replace("${ClientRetentionDays}", str(days))
+
+
+def test_the_retention_rule_sends_run_task_overrides_ecs_accepts():
+    from django.core.management import get_commands
+
+    overrides = json.loads(retention_input(load_template(AWS / "service.yaml")))
+
+    assert (
+        material.shape_errors("RunTask", material.migration_run_task(overrides)) == ""
+    )
+    command = overrides["containerOverrides"][0]["command"]
+    assert command == [
+        "python",
+        "manage.py",
+        "enforce_retention",
+        "--inactive-days",
+        "1095",
+    ]
+    assert get_commands()["enforce_retention"] == "customers"
+
+
 def test_service_template_follows_the_rules():
     assert service_problems(load_template(AWS / "service.yaml")) == []
 
@@ -260,6 +341,27 @@ def test_service_template_follows_the_rules():
             "worker only",
         ),
         (lambda t: t["Resources"].pop("WorkerService"), "no webhook worker"),
+        (
+            lambda t: t["Parameters"]["RetentionSchedule"].update(
+                Default="cron(0 7 ? * MON *)"
+            ),
+            "not daily",
+        ),
+        (
+            lambda t: t["Resources"]["RetentionScheduleRule"]["Properties"]["Targets"][
+                0
+            ]["EcsParameters"]["NetworkConfiguration"]["AwsVpcConfiguration"].update(
+                AssignPublicIp="ENABLED"
+            ),
+            "public IP",
+        ),
+        (
+            lambda t: t["Resources"]["RetentionScheduleRule"]["Properties"]["Targets"][
+                0
+            ].update(Input='{"containerOverrides": [{"name": "web"}]}'),
+            "overrides container",
+        ),
+        (lambda t: t["Resources"].pop("RetentionScheduleRule"), "0 EventBridge"),
         (
             lambda t: t["Resources"]["Cache"]["Properties"].pop(
                 "TransitEncryptionEnabled"
@@ -674,6 +776,7 @@ def test_chart_renders_every_kind_for_each_values_file():
         kinds = sorted(d["kind"] for d in documents(values_file))
         assert kinds == [
             "ConfigMap",
+            "CronJob",
             "Deployment",
             "Deployment",  # the webhook worker
             "HorizontalPodAutoscaler",
@@ -740,9 +843,10 @@ def chart_problems(docs: list[dict]) -> list[str]:
             and "replicas" in deployment["spec"]
         ):
             problems.append("the Deployment sets replicas, fighting the HPA")
-    for kind in ("Deployment", "Job"):
+    for kind in ("Deployment", "Job", "CronJob"):
         for workload in by_kind.get(kind, []):
-            pod = workload["spec"]["template"]["spec"]
+            spec = workload["spec"]
+            pod = spec.get("jobTemplate", {}).get("spec", spec)["template"]["spec"]
             for container in pod["containers"]:
                 name = f"{kind} {container['name']}"
                 if "cpu" not in container.get("resources", {}).get("requests", {}):
@@ -792,6 +896,39 @@ def chart_problems(docs: list[dict]) -> list[str]:
         command = job["spec"]["template"]["spec"]["containers"][0].get("command")
         if command != ["python", "manage.py", "migrate", "--noinput"]:
             problems.append(f"the Job runs {command}")
+    problems += retention_cronjob_problems(by_kind.get("CronJob", []))
+    return problems
+
+
+def retention_cronjob_problems(cronjobs: list[dict]) -> list[str]:
+    """The retention rule runs daily, alone, with the app's settings and secrets."""
+    if len(cronjobs) != 1:
+        return [f"{len(cronjobs)} retention CronJobs, not one"]
+    (cronjob,) = cronjobs
+    problems = []
+    minute, hour, *every_day = cronjob["spec"]["schedule"].split()
+    if every_day != ["*", "*", "*"] or not (minute.isdigit() and hour.isdigit()):
+        problems.append(f"retention is not daily: {cronjob['spec']['schedule']!r}")
+    if cronjob["spec"].get("concurrencyPolicy") != "Forbid":
+        problems.append("two retention runs may overlap")
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    command = container.get("command", [])
+    if command[:3] != ["python", "manage.py", "enforce_retention"]:
+        problems.append(f"the retention CronJob runs {command}")
+    elif "--dry-run" in command:
+        problems.append("the retention CronJob only counts (--dry-run)")
+    secrets = {
+        e["name"]
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    if not secrets >= material.REQUIRED_SECRETS:
+        problems.append(
+            f"retention lacks secrets {material.REQUIRED_SECRETS - secrets}"
+        )
+    if not container.get("envFrom"):
+        problems.append("retention runs without the app's settings")
     return problems
 
 
@@ -810,6 +947,11 @@ def _worker(docs):
         for d in docs
         if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-worker")
     )
+
+
+def _retention_container(docs):
+    cronjob = _first(docs, "CronJob")
+    return cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
 
 
 def _app_container(docs):
@@ -856,6 +998,22 @@ def _app_container(docs):
                 "livenessProbe"
             ),
             "no liveness probe",
+        ),
+        (
+            lambda docs: _first(docs, "CronJob")["spec"].update(schedule="0 7 * * 1"),
+            "not daily",
+        ),
+        (
+            lambda docs: _first(docs, "CronJob")["spec"].pop("concurrencyPolicy"),
+            "overlap",
+        ),
+        (
+            lambda docs: _retention_container(docs)["command"].append("--dry-run"),
+            "only counts",
+        ),
+        (
+            lambda docs: _retention_container(docs)["env"].pop(2),
+            "lacks secrets",
         ),
         (
             lambda docs: _app_container(docs).update(

@@ -9,6 +9,7 @@ definition's environment. It must serve ``/health/db``, the API and the
 admin's static files, log JSON access lines, and stop cleanly on SIGTERM.
 """
 
+import base64
 import http.client
 import http.server
 import json
@@ -125,6 +126,9 @@ def task_environment(database_url, task_metadata):
     secret_values = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
+            secrets.token_bytes(32)
+        ).decode(),
         "REDIS_URL": TEST_REDIS_URL,
         # No replica here: the database itself stands in for it.
         "DATABASE_REPLICA_URL": database_url,
@@ -312,6 +316,30 @@ def test_access_log_lines_are_json(server):
     assert entry["method"] == "GET"
     assert entry["status"] == 200
     assert entry["duration_ms"] >= 0
+
+
+def test_access_log_lines_hold_no_e_mail_or_phone_searched_for(server):
+    query = "search=marie.tremblay%40example.qc.ca&q=%28418%29+555-0173&page=2"
+    server.get(
+        f"/api/v1/clients/?{query}",
+        {
+            "X-Request-ID": "deploy-test-pii",
+            "Referer": f"https://{HOST}/admin/?{query}",
+        },
+    )
+    deadline = time.monotonic() + 10
+    while "deploy-test-pii" not in server.log.read_text():
+        assert time.monotonic() < deadline, server.log.read_text()
+        time.sleep(0.2)
+    time.sleep(0.2)
+    text = server.log.read_text()
+    (entry,) = [
+        json.loads(line) for line in text.splitlines() if "deploy-test-pii" in line
+    ]
+    assert entry["query"] == "search=[redacted]&q=[redacted]&page=2"
+    assert entry["referer"].endswith("/admin/?search=[redacted]&q=[redacted]&page=2")
+    for secret in ("marie", "tremblay", "(418)", "555-0173", "%28418", "%40ex"):
+        assert secret not in text, secret
 
 
 def test_gunicorn_stops_gracefully_on_sigterm(

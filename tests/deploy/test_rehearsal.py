@@ -11,6 +11,7 @@ service runs. The assertions are on what the scripts and the workflow do
 with each answer.
 """
 
+import base64
 import http.server
 import threading
 
@@ -174,6 +175,7 @@ def test_a_deploy_runs_every_step_against_the_emulator(
         "DATABASE_URL": service["DatabaseUrlSecretArn"],
         "SECRET_KEY": service["SecretKeySecretArn"],
         "REDIS_URL": service["RedisUrlSecretArn"],
+        "FIELD_ENCRYPTION_KEYS": service["FieldEncryptionKeysSecretArn"],
     }
     if environment == "production":
         expected["DATABASE_REPLICA_URL"] = service["DatabaseReplicaUrlSecretArn"]
@@ -183,6 +185,8 @@ def test_a_deploy_runs_every_step_against_the_emulator(
         assert manager.describe_secret(SecretId=secret)["ARN"] == secret
     redis_url = manager.get_secret_value(SecretId=secrets["REDIS_URL"])["SecretString"]
     assert redis_url.startswith("rediss://")  # TLS, as the cache requires
+    keys = manager.get_secret_value(SecretId=secrets["FIELD_ENCRYPTION_KEYS"])
+    assert len(base64.urlsafe_b64decode(keys["SecretString"])) == 32  # a Fernet key
     # The migration ran once, of the new revision, in the service's network.
     (migration,) = moto_gaps.stand_in.tasks
     migrated, overrides, started_by, network = migration

@@ -13,6 +13,8 @@ PROD_VALUES = {
     "SECRET_KEY": "k8#Vq2!pZr7@Lm4$Wn9^Tx3&Yb6*Hc1(Jd5)Fg0-Se8+Ua2=Oi7",
     "ALLOWED_HOSTS": "store.example.com",
     "DATABASE_URL": "postgres://store:secret@db.example.com:5432/store",
+    "FIELD_ENCRYPTION_KEYS": "bmV3LWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTE=,"
+    "b2xkLWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTI=",
     "REDIS_URL": "rediss://:token@cache.example.com:6379/0",
 }
 
@@ -49,6 +51,26 @@ def test_production_settings_refuse_to_start_without_required_variable(
         f"Missing required environment variable {missing} "
         f"(DJANGO_ENV={environment}); set it and start again."
     ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "position"),
+    [
+        ("not-a-key", "key 1 of 1"),
+        ("bmV3LWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTE=,c2hvcnQ=", "key 2 of 2"),
+        ("bmV3LWtleS1mb3ItdGhlLXNldHRpbmdzLXRlc3RzLTE=,ünïcode", "key 2 of 2"),
+    ],
+)
+def test_a_malformed_encryption_key_stops_start_up_in_one_line(keys, position):
+    values = {**PROD_VALUES, "FIELD_ENCRYPTION_KEYS": keys}
+    result = run_manage({"DJANGO_ENV": "prod", **values}, "check")
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"FIELD_ENCRYPTION_KEYS: {position} is not a Fernet key (32 random bytes "
+        "in URL-safe base64); fix it and start again."
+    ]
+    assert keys.split(",")[-1] not in result.stderr  # a key is never printed
 
 
 def test_unknown_environment_is_refused_in_one_line():

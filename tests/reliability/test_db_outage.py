@@ -117,6 +117,7 @@ def server_env(cluster: Cluster, *, pool: bool) -> dict:
         DJANGO_SETTINGS_MODULE="store_project.settings",
         DJANGO_ENV="staging",
         SECRET_KEY="outage-test-only-" + "x" * 40,
+        FIELD_ENCRYPTION_KEYS="b3V0YWdlLXRlc3Qtb25seS1rZXktMzItYnl0ZXMtLS0=",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=cluster.url,

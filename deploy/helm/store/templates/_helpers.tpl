@@ -84,6 +84,11 @@ it to ALLOWED_HOSTS: the load balancer's health checks name pods by IP). */}}
     secretKeyRef:
       name: {{ .Values.existingSecret.name }}
       key: {{ .Values.existingSecret.secretKeyKey }}
+- name: FIELD_ENCRYPTION_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.existingSecret.name }}
+      key: {{ .Values.existingSecret.fieldEncryptionKeysKey }}
 {{- if .Values.redis.url }}
 - name: REDIS_URL
   value: {{ .Values.redis.url | quote }}
