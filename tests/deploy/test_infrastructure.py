@@ -245,8 +245,13 @@ def retention_rule_problems(template) -> list[str]:
         problems.append(f"{name}: retention is not daily ({schedule})")
     (target,) = rule["Targets"]
     ecs = target.get("EcsParameters", {})
-    (service,) = resources_of_type(template, "AWS::ECS::Service").values()
-    (task,) = resources_of_type(template, "AWS::ECS::TaskDefinition").values()
+    # The app's service (behind the load balancer), not the webhook worker's.
+    (service,) = [
+        service
+        for service in resources_of_type(template, "AWS::ECS::Service").values()
+        if service.get("LoadBalancers")
+    ]
+    task = template["Resources"][service["TaskDefinition"]["Ref"]]["Properties"]
     if target.get("Arn") != {"Fn::GetAtt": ["Cluster", "Arn"]}:
         problems.append(f"{name}: not on the service's cluster")
     family = task["Family"]["Fn::Sub"]
