@@ -5,8 +5,9 @@ CMD with deploy/gunicorn.conf.py, two workers each, the production task
 definition's environment: see test_production_command.py), share a fresh
 PostgreSQL database and a Redis server of this module's own. Requests are
 spread over both, as a load balancer would, and every rule must hold across
-them: the login throttle, stock that never oversells, and Idempotency-Key
-retries. Webhooks do not exist yet, so no delivery is tested here.
+them: the login throttle, stock that never oversells, Idempotency-Key
+retries, and webhook events delivered once each by a worker on each side
+(the worker task definition's command, against the same database).
 
 Last, Redis is stopped under both: they keep answering, promptly.
 """
@@ -14,15 +15,18 @@ Last, Redis is stopped under both: they keep answering, promptly.
 import http.client
 import json
 import shutil
+import signal
 import subprocess
 import threading
 import time
 import uuid
+from collections import Counter
 
 import pytest
 
 from store_project.api.throttling import OUTAGE_PAUSE
 from tests.helpers import free_port
+from tests.integrations.receiver import Receiver
 
 from . import material
 from .test_production_command import (  # noqa: F401 (fixtures)
@@ -98,6 +102,8 @@ def instances(app_dir, task_environment, migrated, redis_server, tmp_path_factor
                 **task_environment,
                 "REDIS_URL": redis_server.url,
                 "THROTTLE_LOGIN": f"{LOGIN_RATE}/min",
+                # The test's webhook receiver listens on loopback.
+                "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
                 "GUNICORN_WORKERS": "2",
                 "PORT": str(port),
                 "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -325,6 +331,93 @@ def test_concurrent_retries_on_both_instances_make_one_order(
 
     assert answers[0][0] == 201, answers
     assert all(answer == answers[0] for answer in answers), answers
+
+
+@pytest.fixture
+def workers(app_dir, task_environment, redis_server, tmp_path):  # noqa: F811
+    """Two webhook workers, each run as its ECS task definition runs it."""
+    (container,) = material.rendered_task_definition("production", "worker")[
+        "containerDefinitions"
+    ]
+    environment = {
+        **task_environment,
+        "REDIS_URL": redis_server.url,
+        "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+        "WEBHOOK_POLL_SECONDS": "0.1",
+    }
+    running = []
+    for name in ("a", "b"):
+        with (tmp_path / f"worker-{name}.log").open("w") as log:
+            running.append(
+                subprocess.Popen(
+                    container["command"],
+                    cwd=app_dir,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    yield running
+    for worker in running:
+        worker.send_signal(signal.SIGTERM)
+    for worker in running:
+        assert worker.wait(30) == 0, (tmp_path / "worker-a.log").read_text()
+
+
+def test_each_event_is_delivered_once_with_a_worker_on_each_side(
+    instances, token, client_id, workers
+):
+    a, b = instances
+    receiver = Receiver().start()
+    try:
+        secret = uuid.uuid4().hex
+        status, webhook = call(
+            a,
+            "POST",
+            "/api/v1/webhooks/",
+            {"url": receiver.url, "events": ["order.confirmed"], "secret": secret},
+            token,
+        )
+        assert status == 201, webhook
+        product = new_product(a, token, stock=50)
+        confirmed = []
+        for i in range(12):
+            server = (a, b)[i % 2]
+            status, order = call(
+                server,
+                "POST",
+                "/api/v1/orders/",
+                {
+                    "client": client_id,
+                    "lines": [{"product": product["id"], "quantity": 1}],
+                },
+                token,
+            )
+            assert status == 201, order
+            status, order = call(
+                server, "POST", f"/api/v1/orders/{order['id']}/confirm/", None, token
+            )
+            assert status == 200, order
+            confirmed.append(order["id"])
+
+        deadline = time.monotonic() + 60
+        while len({r.json["id"] for r in receiver.received}) < len(confirmed):
+            assert time.monotonic() < deadline, "not every event arrived"
+            time.sleep(0.1)
+        time.sleep(1.0)  # time for a second delivery of any event to show
+
+        received = list(receiver.received)
+        assert Counter(r.json["id"] for r in received).most_common(1)[0][1] == 1
+        assert sorted(r.json["data"]["id"] for r in received) == sorted(confirmed)
+        assert all(r.signature_valid(secret) for r in received)
+        status, deliveries = call(
+            b, "GET", f"/api/v1/webhooks/{webhook['id']}/deliveries/", None, token
+        )
+        assert status == 200, deliveries
+        assert [d["status"] for d in deliveries["results"]] == ["delivered"] * 12
+        assert {d["attempts"] for d in deliveries["results"]} == {1}
+    finally:
+        receiver.stop()
 
 
 def test_both_instances_keep_serving_while_redis_is_down(
