@@ -42,26 +42,17 @@ def record(
     return AuditEntry.objects.create(**_entry(action, instance, changes, personal, by))
 
 
-def record_many(
+def record_create(
+    instance: Model,
+    fields: Iterable[str],
     *,
-    action: str,
-    instances: Iterable[Model],
-    changes: Iterable[Mapping[str, tuple[Any, Any]]],
+    also: Mapping[str, Any] | None = None,
     personal: Collection[str] = (),
     by=None,
-) -> list[AuditEntry]:
-    """One entry per instance, in one ``INSERT`` (bulk operations, imports)."""
-    return AuditEntry.objects.bulk_create(
-        AuditEntry(**_entry(action, instance, instance_changes, personal, by))
-        for instance, instance_changes in zip(instances, changes, strict=True)
-    )
-
-
-def record_create(
-    instance: Model, fields: Iterable[str], *, personal: Collection[str] = (), by=None
 ) -> AuditEntry:
-    """A new object: each written field as ``[None, value]``."""
-    values = values_of(instance, fields)
+    """A new object: each written field, and each of ``also`` (what is not a
+    field of its row: its locations, its lines), as ``[None, value]``."""
+    values = {**values_of(instance, fields), **(also or {})}
     changes = {name: (None, value) for name, value in values.items()}
     return record(
         action="create", instance=instance, changes=changes, personal=personal, by=by
@@ -84,14 +75,20 @@ def record_update(
 
 
 def record_delete(
-    instance: Model, fields: Iterable[str], *, personal: Collection[str] = (), by=None
+    instance: Model,
+    fields: Iterable[str],
+    *,
+    also: Mapping[str, Any] | None = None,
+    personal: Collection[str] = (),
+    by=None,
 ) -> AuditEntry:
-    """An object about to be deleted: its last values as ``[value, None]``.
+    """An object about to be deleted: its last values (fields and ``also``,
+    as for ``record_create``) as ``[value, None]``.
 
     Call it before the delete, in the same transaction: the entry needs the
     object's id, and a refused delete rolls the entry back with it.
     """
-    values = values_of(instance, fields)
+    values = {**values_of(instance, fields), **(also or {})}
     changes = {name: (value, None) for name, value in values.items()}
     return record(
         action="delete", instance=instance, changes=changes, personal=personal, by=by

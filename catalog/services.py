@@ -230,14 +230,8 @@ def tax_class_create(
             _take_the_default_flag()
         tax_class = TaxClass.objects.create(name=name, is_default=is_default)
         _write_rates(tax_class, checked)
-    audit.record(
-        action="create",
-        instance=tax_class,
-        changes={
-            "name": (None, tax_class.name),
-            "is_default": (None, tax_class.is_default),
-            "rates": (None, _rates_of(tax_class)),
-        },
+    audit.record_create(
+        tax_class, ("name", "is_default"), also={"rates": _rates_of(tax_class)}
     )
     return tax_class
 
@@ -291,14 +285,8 @@ def tax_class_delete(*, tax_class: TaxClass) -> None:
             f"{tax_class.name!r} is the default tax class and cannot be deleted; "
             "make another class the default first."
         )
-    audit.record(
-        action="delete",
-        instance=tax_class,
-        changes={
-            "name": (tax_class.name, None),
-            "is_default": (tax_class.is_default, None),
-            "rates": (_rates_of(tax_class), None),
-        },
+    audit.record_delete(
+        tax_class, ("name", "is_default"), also={"rates": _rates_of(tax_class)}
     )
     delete_or_refuse(
         tax_class,

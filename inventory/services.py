@@ -207,14 +207,10 @@ def product_create(
     product = catalog_services.product_create(
         category=category, name=name, unit_price=unit_price, **fields
     )
-    values = audit.values_of(product, catalog_services.PRODUCT_EDITABLE_FIELDS)
-    audit.record(
-        action="create",
-        instance=product,
-        changes={
-            **{name: (None, value) for name, value in values.items()},
-            "stock": (None, stock),
-        },
+    audit.record_create(
+        product,
+        catalog_services.PRODUCT_EDITABLE_FIELDS,
+        also={"stock": stock},
         by=by,
     )
     if stock:
@@ -516,15 +512,8 @@ def transfer_create(
     )
     lines = list(lines)
     _transfer_lines(transfer, lines)
-    values = audit.values_of(transfer, _TRANSFER_AUDITED)
-    audit.record(
-        action="create",
-        instance=transfer,
-        changes={
-            **{name: (None, value) for name, value in values.items()},
-            "lines": (None, _lines_audited(lines)),
-        },
-        by=by,
+    audit.record_create(
+        transfer, _TRANSFER_AUDITED, also={"lines": _lines_audited(lines)}, by=by
     )
     return transfer
 

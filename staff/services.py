@@ -33,14 +33,10 @@ def employee_create(
         home_location=home_location,
     )
     employee.locations.set(locations)
-    values = audit.values_of(employee, EMPLOYEE_EDITABLE_FIELDS)
-    audit.record(
-        action="create",
-        instance=employee,
-        changes={
-            **{name: (None, value) for name, value in values.items()},
-            "locations": (None, sorted(loc.pk for loc in locations)),
-        },
+    audit.record_create(
+        employee,
+        EMPLOYEE_EDITABLE_FIELDS,
+        also={"locations": sorted(loc.pk for loc in locations)},
     )
     return employee
 
