@@ -247,8 +247,9 @@ _PRODUCT = Product._meta.db_table
 # round trips per product while the locks are held.
 _STOCK_UPDATE_AND_LEDGER = f"""
     WITH change AS (
-        SELECT * FROM unnest(%(products)s::bigint[], %(quantities)s::bigint[])
-            AS c (product_id, quantity)
+        SELECT * FROM unnest(
+            %(products)s::bigint[], %(quantities)s::bigint[], %(costs)s::numeric[]
+        ) AS c (product_id, quantity, unit_cost)
     ), changed AS (
         INSERT INTO {_LEVEL} AS s
             (product_id, location_id, on_hand, reorder_level, updated_at)
@@ -265,7 +266,7 @@ _STOCK_UPDATE_AND_LEDGER = f"""
             BETWEEN 0 AND %(max)s
         RETURNING s.product_id, s.on_hand, s.xmax = 0 AS created
     ), applied AS (
-        SELECT ch.product_id, ch.on_hand, c.quantity
+        SELECT ch.product_id, ch.on_hand, c.quantity, c.unit_cost
         FROM changed ch JOIN change c ON c.product_id = ch.product_id
         WHERE NOT ch.created OR c.quantity BETWEEN 0 AND %(max)s
     ), ledger AS (
@@ -274,7 +275,8 @@ _STOCK_UPDATE_AND_LEDGER = f"""
              purchase_order_id, return_id, unit_cost, note, created_by_id,
              created_at)
         SELECT product_id, %(location)s, quantity, %(reason)s, %(order)s,
-            %(transfer)s, NULL, NULL, NULL, %(note)s, %(by)s, %(now)s
+            %(transfer)s, %(purchase_order)s, %(return)s, unit_cost, %(note)s,
+            %(by)s, %(now)s
         FROM applied
     )
     SELECT product_id, on_hand FROM applied
@@ -289,6 +291,9 @@ def stock_apply(
     by: AbstractBaseUser | None = None,
     order_id: int | None = None,
     transfer_id: int | None = None,
+    purchase_order_id: int | None = None,
+    return_id: int | None = None,
+    unit_costs: Mapping[int, Decimal] | None = None,
     note: str = "",
     savepoint: bool = True,
 ) -> dict[int, int]:
@@ -299,7 +304,9 @@ def stock_apply(
     with what that location has, and nothing is written. Returns the new
     on-hand quantities by product id. Each change is written to the ledger,
     with its location, in the same transaction, so every stock level always
-    equals the sum of its movements.
+    equals the sum of its movements. The order, transfer, purchase order or
+    return the change belongs to and ``unit_costs`` (by product id, for goods
+    received at a cost) are written on its movements.
 
     A transaction that changes several locations calls this once per
     location in location-id order, so its locks stay in (product, location)
@@ -315,14 +322,19 @@ def stock_apply(
             changes=changes,
             reason=reason,
             by=by,
-            order_id=order_id,
-            transfer_id=transfer_id,
+            refs={
+                "order": order_id,
+                "transfer": transfer_id,
+                "purchase_order": purchase_order_id,
+                "return": return_id,
+            },
+            unit_costs=unit_costs or {},
             note=note,
         )
 
 
 def _stock_apply(
-    *, location_id, changes, reason, by, order_id, transfer_id, note
+    *, location_id, changes, reason, by, refs, unit_costs, note
 ) -> dict[int, int]:
     changes = {pk: qty for pk, qty in sorted(changes.items()) if qty}
     if not changes:
@@ -336,12 +348,12 @@ def _stock_apply(
     params = {
         "products": list(changes),
         "quantities": list(changes.values()),
+        "costs": [unit_costs.get(pk) for pk in changes],
         "location": location_id,
         "max": MAX_INT,
         "now": now,
         "reason": reason,
-        "order": order_id,
-        "transfer": transfer_id,
+        **refs,
         "note": note,
         "by": user and user.pk,
     }
