@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
 
 from audit import services as audit
 from integrations.events import event_record
 from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
-from store_project.db.updates import model_update
+from store_project.db.updates import Change, model_update
 from store_project.exceptions import InvalidInput, ProtectedObjectError
 
 from .models import (
@@ -147,6 +149,90 @@ def product_delete(*, product: Product) -> None:
         f"Product {product.name!r} appears on orders and cannot be deleted; "
         "deactivate it instead (is_active=false).",
     )
+
+
+# --- Many at once (imports) ---------------------------------------------------
+
+# Rows per INSERT or UPDATE statement of a bulk write: PostgreSQL takes at most
+# 65,535 parameters in a statement (the connections bind on the server side).
+BULK_BATCH_SIZE = 2000
+UPDATE_BATCH_SIZE = 500
+
+
+@transaction.atomic
+def categories_create_many(*, names: Sequence[str], by=None) -> list[Category]:
+    """Create the categories in a few statements, each in the audit log."""
+    with unique_violations_as_invalid_input(_CATEGORY_UNIQUE):
+        categories = Category.objects.bulk_create(
+            [Category(name=name) for name in names], batch_size=BULK_BATCH_SIZE
+        )
+    audit.record_many(
+        (("create", c, audit.created(c, ("name",))) for c in categories), by=by
+    )
+    return categories
+
+
+def products_create_many(products: Sequence[Product]) -> list[Product]:
+    """Insert new products (unsaved instances) without stock, in a few
+    statements. ``inventory.imports`` is the caller: it adds their opening
+    stock and their audit entries, as ``inventory.services.product_create``
+    does for one product."""
+    for product in products:
+        product.sku = product.sku or None
+    with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
+        return Product.objects.bulk_create(products, batch_size=BULK_BATCH_SIZE)
+
+
+def product_changes(product: Product, data: dict) -> dict[str, Change]:
+    """The editable fields of ``data`` whose value differs from the
+    product's, as ``model_update`` answers them (a foreign key's id)."""
+    unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable on Product: {sorted(unknown)}")
+    changes = {}
+    for name, value in data.items():
+        before = Product._meta.get_field(name).value_from_object(product)
+        after = value.pk if isinstance(value, Model) else value
+        if after != before:
+            changes[name] = Change(before, after)
+    return changes
+
+
+@transaction.atomic
+def products_update_many(
+    *, updates: Sequence[tuple[Product, dict]], by=None
+) -> list[Product]:
+    """``product_update`` for many products at once: each ``(product,
+    changes)`` sets the editable fields given, and the products whose values
+    differ are written in a few statements, recorded in the audit log in
+    one, with a ``product.price_changed`` event for each new price. Answers
+    the products that changed. The caller holds the rows locked."""
+    changed_products, entries, fields = [], [], set()
+    now = timezone.now()
+    for product, data in updates:
+        changes = product_changes(product, data)
+        if changes:
+            for name in changes:
+                setattr(product, name, data[name])
+            product.updated_at = now
+            changed_products.append(product)
+            entries.append(("update", product, changes))
+            fields.update(changes)
+    if not changed_products:
+        return []
+    with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
+        Product.objects.bulk_update(
+            changed_products,
+            sorted(fields | {"updated_at"}),
+            # A CASE per field with a branch per row: each row of a statement
+            # runs through its branches, so statements stay short.
+            batch_size=UPDATE_BATCH_SIZE,
+        )
+    audit.record_many(entries, by=by)
+    for product, changes in zip(changed_products, (e[2] for e in entries), strict=True):
+        if "unit_price" in changes:
+            event_record(event_type="product.price_changed", instance=product)
+    return changed_products
 
 
 # --- Tax classes ---------------------------------------------------------------

@@ -7,9 +7,16 @@ from rest_framework.response import Response
 
 from store_project.api.filters import FilterBackend
 from store_project.api.idempotency import idempotent
+from store_project.api.imports import (
+    IMPORT_PARSERS,
+    ImportResultSerializer,
+    dry_run_of,
+    import_schema,
+    uploaded_csv,
+)
 from store_project.api.viewsets import ServiceModelViewSet
 
-from . import services
+from . import imports, services
 from .filters import ClientSearchFilter
 from .models import Client
 from .serializers import ClientExportAnswerSerializer, ClientSerializer
@@ -32,6 +39,7 @@ class ClientViewSet(ServiceModelViewSet):
     action_permissions = {
         "export": ["customers.export_client"],
         "anonymize": ["customers.anonymize_client"],
+        "import_csv": imports.PERMISSIONS,
     }
 
     def create_object(self, data):
@@ -66,3 +74,19 @@ class ClientViewSet(ServiceModelViewSet):
         except Client.DoesNotExist:  # deleted since get_object()
             raise Http404 from None
         return Response(ClientSerializer(client).data)
+
+    @import_schema("clients", "email", "email (ignoring case), name, phone, address")
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=IMPORT_PARSERS,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    @idempotent
+    def import_csv(self, request):
+        result = imports.clients_import(
+            data=uploaded_csv(request), dry_run=dry_run_of(request), by=request.user
+        )
+        return Response(ImportResultSerializer(result).data)

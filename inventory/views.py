@@ -8,9 +8,16 @@ from rest_framework.response import Response
 
 from catalog import services as catalog_services
 from store_project.api.idempotency import idempotent
+from store_project.api.imports import (
+    IMPORT_PARSERS,
+    ImportResultSerializer,
+    dry_run_of,
+    import_schema,
+    uploaded_csv,
+)
 from store_project.api.viewsets import ServiceModelViewSet, page_size_errors
 
-from . import services
+from . import imports, services
 from .filters import (
     LocationFilter,
     ProductFilter,
@@ -53,7 +60,10 @@ class ProductViewSet(ServiceModelViewSet):
     filterset_class = ProductFilter
     search_fields = ["name", "sku", "description"]
     ordering_fields = ["name", "unit_price", "stock", "created_at"]
-    action_permissions = {"adjust_stock": ["catalog.adjust_stock"]}
+    action_permissions = {
+        "adjust_stock": ["catalog.adjust_stock"],
+        "import_csv": imports.PERMISSIONS,
+    }
     conflict_actions = ("adjust_stock",)
     representation = PRODUCT
 
@@ -91,6 +101,29 @@ class ProductViewSet(ServiceModelViewSet):
             within=location_scope(request.user),
         )
         return Response(ProductSerializer(self.get_queryset().get(pk=product.pk)).data)
+
+    @import_schema(
+        "products",
+        "sku",
+        "sku, name, description, unit_price, category (a name; created if "
+        "missing), reorder_level, is_active, tax_class (a name), stock (the "
+        "opening stock of a new product at the default location; ignored for "
+        "an existing one)",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=IMPORT_PARSERS,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    @idempotent
+    def import_csv(self, request):
+        result = imports.products_import(
+            data=uploaded_csv(request), dry_run=dry_run_of(request), by=request.user
+        )
+        return Response(ImportResultSerializer(result).data)
 
 
 @page_size_errors

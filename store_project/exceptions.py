@@ -37,6 +37,26 @@ class InvalidInput(ApplicationError):
     default_code = "invalid"
 
 
+class RowsRefused(InvalidInput):
+    """Input of many rows (an imported file), refused for every problem at once.
+
+    ``problems`` holds ``(attr, code, message)`` triples; each becomes one
+    entry of the error body on its own ``attr`` (``"row 3: unit_price"``).
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, str, str]]):
+        self.problems = list(problems)
+        super().__init__(
+            errors=[(code, message) for _attr, code, message in self.problems]
+        )
+
+    def by_attr(self) -> dict[str, list[tuple[str, str]]]:
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for attr, code, message in self.problems:
+            grouped.setdefault(attr, []).append((code, message))
+        return grouped
+
+
 class ProtectedObjectError(ApplicationError):
     """Deleting an object that other records still refer to."""
 

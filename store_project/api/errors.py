@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
 from store_project.db.errors import is_history_rewrite, is_lock_timeout
-from store_project.exceptions import ApplicationError, LockTimeout
+from store_project.exceptions import ApplicationError, LockTimeout, RowsRefused
 
 try:  # the pool is optional; its timeout means "no database right now"
     from psycopg_pool import PoolTimeout
@@ -29,6 +29,13 @@ class ServiceUnavailable(exceptions.APIException):
 def application_error_to_api_exception(
     exc: ApplicationError,
 ) -> exceptions.APIException:
+    if isinstance(exc, RowsRefused):
+        return exceptions.ValidationError(
+            {
+                attr: [ErrorDetail(message, code=code) for code, message in errors]
+                for attr, errors in exc.by_attr().items()
+            }
+        )
     details = [ErrorDetail(message, code=code) for code, message in exc.errors]
     if exc.status_code == 400:
         return exceptions.ValidationError(

@@ -13,6 +13,7 @@ import json
 import re
 from datetime import timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
@@ -35,8 +36,21 @@ class KeyReused(exceptions.APIException):
     )
 
 
+def _as_text(value) -> str:
+    """A value JSON lacks: an uploaded file counts by its content."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file sha256:{digest.hexdigest()}"
+    return str(value)
+
+
 def fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    body = json.dumps(
+        request.data, sort_keys=True, separators=(",", ":"), default=_as_text
+    )
     raw = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
