@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser, MultiPartParser
 
+from store_project.api.schema import ErrorResponse400ImportSerializer
 from store_project.csv_import import FILE, MAX_BYTES, MAX_ROWS, refuse_file
 
 
@@ -90,5 +91,5 @@ def import_schema(what: str, key: str, columns: str):
             "text/csv": {"type": "string", "format": "binary"},
             "multipart/form-data": ImportFileSerializer,
         },
-        responses={200: ImportResultSerializer},
+        responses={200: ImportResultSerializer, 400: ErrorResponse400ImportSerializer},
     )

@@ -9,7 +9,11 @@ refused while referenced. Handlers wrapped in ``@idempotent`` get the
 
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as ErrorsAutoSchema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum
+from drf_standardized_errors.openapi_serializers import (
+    ClientErrorEnum,
+    ServerErrorEnum,
+    ValidationErrorEnum,
+)
 from rest_framework import serializers
 
 from .idempotency import HEADER, KEY_PATTERN, LIFETIME, is_idempotent
@@ -56,6 +60,14 @@ ErrorResponse422Serializer = _error_response(
     "ErrorResponse422",
     ClientErrorEnum,
     "The Idempotency-Key was already used with a different request.",
+)
+# The problems of an imported file are on its rows and columns, so their
+# ``attr`` is free text ("row 3: unit_price", or "file"), not a field's name.
+ErrorResponse400ImportSerializer = _error_response(
+    "ErrorResponse400Import",
+    ValidationErrorEnum,
+    'Every problem of the file, each with `attr` `"row N: column"` (N counts '
+    'data rows from 1), `"row N"` or `"file"`; nothing was written.',
 )
 ErrorResponse503Serializer = _error_response(
     "ErrorResponse503", ServerErrorEnum, "The database is unavailable; retry later."

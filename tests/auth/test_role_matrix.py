@@ -124,6 +124,9 @@ CLIENT = {"name": "N", "email": "n@example.com"}
 RESTOCK = {"quantity": 5, "reason": "restock"}
 LOCATION = {"code": "north", "name": "North store", "kind": "store"}
 REORDER = {"reorder_level": 4}
+# A CSV file (bytes) is sent as a text/csv body.
+PRODUCTS_CSV = b"sku,name,unit_price,category\nIMP-1,Imported,1.00,Imports\n"
+CLIENTS_CSV = b"email,name\nimported@example.com,Imported\n"
 OPERATIONS = [
     ("list categories", "get", "categories/", None, READ),
     ("read category", "get", "categories/{category}/", None, READ),
@@ -138,6 +141,7 @@ OPERATIONS = [
     ("patch price", "patch", "products/{product}/", {"unit_price": "2"}, MANAGER),
     ("delete product", "delete", "products/{spare_product}/", None, MANAGER),
     ("adjust stock", "post", "products/{product}/adjust-stock/", RESTOCK, FULFIL),
+    ("import products", "post", "products/import/", PRODUCTS_CSV, MANAGER),
     ("list stock movements", "get", "stock-movements/", None, READ),
     ("list clients", "get", "clients/", None, READ),
     ("read client", "get", "clients/{client}/", None, READ),
@@ -145,6 +149,7 @@ OPERATIONS = [
     ("update client", "put", "clients/{client}/", CLIENT, SALES),
     ("patch client", "patch", "clients/{client}/", {"phone": "1"}, SALES),
     ("delete client", "delete", "clients/{spare_client}/", None, MANAGER),
+    ("import clients", "post", "clients/import/", CLIENTS_CSV, SALES),
     ("list employees", "get", "employees/", None, READ),
     ("read employee", "get", "employees/{employee}/", None, READ),
     ("create employee", "post", "employees/", NAME, MANAGER),
@@ -205,6 +210,10 @@ def call(api, operation, w):
     ids = {name: obj.pk for name, obj in vars(w).items()}
     if callable(body):
         body = body(w)
+    if isinstance(body, bytes):
+        return getattr(api, method)(
+            "/api/v1/" + path.format(**ids), body, content_type="text/csv"
+        )
     return getattr(api, method)("/api/v1/" + path.format(**ids), body, format="json")
 
 
