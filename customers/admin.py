@@ -10,11 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from store_project.admin import ServiceModelAdmin
+from store_project.admin import CsvImportAdminMixin, ServiceModelAdmin
 from store_project.api.renderers import JSONRenderer
 from store_project.exceptions import ApplicationError
 
-from . import services
+from . import imports, services
 from .models import Client
 from .selectors import client_search
 from .serializers import ClientExportAnswerSerializer
@@ -34,7 +34,10 @@ class AnonymizedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Client)
-class ClientAdmin(ServiceModelAdmin):
+class ClientAdmin(CsvImportAdminMixin, ServiceModelAdmin):
+    import_service = staticmethod(imports.clients_import)
+    import_permissions = imports.PERMISSIONS
+    import_columns = imports.COLUMNS
     list_display = ("name", "email", "phone", "created_at", "anonymized")
     list_filter = (AnonymizedFilter,)
     # Names and e-mails by part, a phone whole (see get_search_results).

@@ -16,10 +16,10 @@ from django.utils.timezone import localtime
 
 from catalog import services as catalog_services
 from catalog.models import Product
-from store_project.admin import ServiceModelAdmin
+from store_project.admin import CsvImportAdminMixin, ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
-from . import services
+from . import imports, services
 from .models import (
     MAX_INT,
     Location,
@@ -126,8 +126,11 @@ class StockAdjustmentForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceModelAdmin):
+class ProductAdmin(CsvImportAdminMixin, ServiceModelAdmin):
     form = ProductForm
+    import_service = staticmethod(imports.products_import)
+    import_permissions = imports.PERMISSIONS
+    import_columns = imports.COLUMNS
     list_display = (
         "name",
         "sku",
