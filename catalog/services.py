@@ -9,9 +9,9 @@ from django.db.models import Model
 from django.utils import timezone
 
 from audit import services as audit
-from integrations.events import event_record
+from integrations.events import event_record, subscribed
 from store_project.db.errors import delete_or_refuse, unique_violations_as_invalid_input
-from store_project.db.updates import Change, model_update
+from store_project.db.updates import Change, model_update, rows_update
 from store_project.exceptions import InvalidInput, ProtectedObjectError
 
 from .models import (
@@ -156,7 +156,6 @@ def product_delete(*, product: Product) -> None:
 # Rows per INSERT or UPDATE statement of a bulk write: PostgreSQL takes at most
 # 65,535 parameters in a statement (the connections bind on the server side).
 BULK_BATCH_SIZE = 2000
-UPDATE_BATCH_SIZE = 500
 
 
 @transaction.atomic
@@ -221,16 +220,11 @@ def products_update_many(
     if not changed_products:
         return []
     with unique_violations_as_invalid_input(_PRODUCT_UNIQUE):
-        Product.objects.bulk_update(
-            changed_products,
-            sorted(fields | {"updated_at"}),
-            # A CASE per field with a branch per row: each row of a statement
-            # runs through its branches, so statements stay short.
-            batch_size=UPDATE_BATCH_SIZE,
-        )
+        rows_update(instances=changed_products, fields=sorted(fields | {"updated_at"}))
     audit.record_many(entries, by=by)
-    for product, changes in zip(changed_products, (e[2] for e in entries), strict=True):
-        if "unit_price" in changes:
+    priced = [product for _, product, changes in entries if "unit_price" in changes]
+    if priced and subscribed("product.price_changed"):
+        for product in priced:
             event_record(event_type="product.price_changed", instance=product)
     return changed_products
 

@@ -19,7 +19,7 @@ from store_project.csv_import import (
     validate_row,
 )
 from store_project.db.errors import unique_violations_as_invalid_input
-from store_project.db.updates import Change
+from store_project.db.updates import Change, rows_update
 from store_project.exceptions import RowsRefused
 
 from .models import Client
@@ -37,7 +37,6 @@ COLUMNS = ("email", "name", "phone", "address")
 PERMISSIONS = ["customers.add_client", "customers.change_client"]
 # Rows per statement: PostgreSQL takes at most 65,535 parameters in one.
 _BATCH_SIZE = 2000
-_UPDATE_BATCH_SIZE = 500
 
 
 @transaction.atomic
@@ -147,7 +146,7 @@ def _write_changes(changed: list[tuple[Client, dict[str, Change]]]) -> None:
             fields.add("phone_digest")
         client.updated_at = now
         fields.update(changes)
-    # Saving the plain text encrypts it, as a save() of each client would.
-    Client.objects.bulk_update(
-        [client for client, _ in changed], sorted(fields), batch_size=_UPDATE_BATCH_SIZE
-    )
+    # Each field prepares its value as save() does: the phone and address
+    # are encrypted.
+    with unique_violations_as_invalid_input(_CLIENT_UNIQUE):
+        rows_update(instances=[client for client, _ in changed], fields=sorted(fields))

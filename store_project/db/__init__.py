@@ -3,7 +3,8 @@
 - ``errors``: database refusals (unique violations, lock waits, protected
   rows) turned into the domain's errors;
 - ``counts``: exact whole-table row counts read from a trigger-kept counter;
-- ``updates``: ``model_update``, the one way update services write fields;
+- ``updates``: ``model_update``, the one way update services write fields,
+  and ``rows_update`` for bulk writes;
 - ``embedded``: the embedded PostgreSQL server for local runs and tests.
 
 Import from the modules themselves: this package is imported by settings

@@ -1,8 +1,9 @@
 """The one way an update service writes a model's fields."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
@@ -73,3 +74,51 @@ def model_update(
         update_fields.append("updated_at")
     instance.save(update_fields=update_fields)
     return changes
+
+
+def rows_update(
+    *, instances: Sequence[Model], fields: Collection[str], batch_size: int = 5000
+) -> int:
+    """Write ``fields`` of every instance as they are set on it, by primary key.
+
+    For bulk writes (an import): each batch is one ``UPDATE ... FROM
+    unnest(...)`` with one array per field, the values prepared by each
+    field as ``save()`` prepares them (an encrypted field encrypts). ORM
+    equivalent: ``bulk_update(instances, fields)``, whose ``CASE WHEN pk =
+    ...`` per field and row took most of a 10,000-row import (building the
+    expressions in Python, then matching each row against each branch).
+    Answers the number of rows written.
+    """
+    if not instances:
+        return 0
+    model = type(instances[0])
+    opts = model._meta
+    pk = opts.pk
+    columns = [opts.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = u.{quote(f.column)}" for f in columns)
+    arrays = ", ".join(
+        f"%s::{f.cast_db_type(connection) or f.db_type(connection)}[]"
+        for f in [pk, *columns]
+    )
+    names = ", ".join(quote(f.column) for f in [pk, *columns])
+    sql = (
+        f"UPDATE {quote(opts.db_table)} AS t SET {assignments} "
+        f"FROM unnest({arrays}) AS u ({names}) "
+        f"WHERE t.{quote(pk.column)} = u.{quote(pk.column)}"
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), batch_size):
+            batch = instances[start : start + batch_size]
+            params = [[pk.get_db_prep_value(obj.pk, connection) for obj in batch]]
+            params += [
+                [
+                    f.get_db_prep_save(getattr(obj, f.attname), connection)
+                    for obj in batch
+                ]
+                for f in columns
+            ]
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written
