@@ -11,6 +11,9 @@
   product for the oversell check).
 - ``queries``: SQL queries per request of each measured endpoint.
 - ``check POOL [ROUND]``: the ledger after a confirmation run, as JSON.
+- ``import file`` / ``import check``: a CSV file of ``IMPORT_ROWS`` new
+  products (``WORKDIR/products-import.csv``) and a manager's token to import
+  it with; then what the import wrote, as JSON.
 - ``webhook subscribe URL`` / ``webhook deliveries`` / ``webhook unsubscribe``:
   a webhook on ``order.confirmed`` for the confirmations with a subscriber,
   and the state of its deliveries after the worker's run, as JSON.
@@ -61,6 +64,9 @@ LINES_PER_ORDER = 3
 LAST_UNITS = 25  # stock of the oversell check's product
 LAST_UNITS_ORDERS = 100  # drafts competing for those units
 SEED = 11
+IMPORT_ROWS = 10_000
+IMPORT_SKU_PREFIX = "BENCH-IMPORT-"
+IMPORT_USER = "bench-manager"
 
 
 def main(argv: list[str]) -> int:
@@ -80,6 +86,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(ledger_check(workdir, argv[3], round_)))
     elif command == "webhook":
         print(json.dumps(webhook(argv[3], *argv[4:])))
+    elif command == "import":
+        print(json.dumps(product_import(workdir, argv[3])))
     else:
         raise SystemExit(f"unknown command {command!r}")
     return 0
@@ -433,6 +441,56 @@ def webhook(action: str, *args: str) -> dict:
         attempts = Delivery.objects.aggregate(n=Sum("attempts"))["n"] or 0
         return {"by_status": by_status, "attempts": attempts}
     raise SystemExit(f"unknown webhook action {action!r}")
+
+
+# --- Product import ------------------------------------------------------------
+
+
+def import_file_text(rows: int = IMPORT_ROWS) -> str:
+    """New products, a tenth of them in categories the store lacks, most
+    with an opening stock: every part of an import's write path is taken."""
+    header = "sku,name,description,unit_price,category,reorder_level,is_active,stock"
+    categories = list(Category.objects.values_list("name", flat=True)[:20])
+    categories += [f"Imported category {n}" for n in range(len(categories) // 10 + 2)]
+    lines = [header]
+    for n in range(rows):
+        lines.append(
+            f"{IMPORT_SKU_PREFIX}{n:05d},Imported product {n},"
+            f'"Line one of {n}\nline two, with a comma",{n % 900 + 1}.{n % 100:02d},'
+            f"{categories[n % len(categories)]},{n % 7},true,{n % 25}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def product_import(workdir: Path, action: str) -> dict:
+    path = workdir / "products-import.csv"
+    if action == "file":
+        path.write_text(import_file_text(), encoding="utf-8")
+        user, _ = get_user_model().objects.get_or_create(username=IMPORT_USER)
+        user.groups.add(Group.objects.get(name="manager"))
+        token, _ = Token.objects.get_or_create(user=user)
+        return {"path": str(path), "rows": IMPORT_ROWS, "token": token.key}
+    if action == "check":
+        imported = Product.objects.filter(sku__startswith=IMPORT_SKU_PREFIX)
+        stock = (
+            StockMovement.objects.filter(
+                product__in=imported, reason="initial"
+            ).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
+        levels = (
+            StockLevel.objects.filter(product__in=imported).aggregate(n=Sum("on_hand"))[
+                "n"
+            ]
+            or 0
+        )
+        expected = sum(n % 25 for n in range(IMPORT_ROWS))
+        return {
+            "products": imported.count(),
+            "stock": levels,
+            "exact": stock == levels == expected,
+        }
+    raise SystemExit(f"unknown import action {action!r}")
 
 
 # --- Queries per request -------------------------------------------------------
