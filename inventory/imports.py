@@ -42,7 +42,9 @@ COLUMNS = (
 )
 # Who may import: it creates and changes products, and creates categories.
 PERMISSIONS = ["catalog.add_product", "catalog.change_product", "catalog.add_category"]
-_NAMED = ("category", "tax_class")
+# Columns that name an object which must exist: its model, and what a
+# refusal calls it. (A category named is created when missing.)
+_EXISTING = {"tax_class": (TaxClass, "tax class")}
 
 
 class ProductRowSerializer(ProductSerializer):
@@ -93,23 +95,23 @@ def products_import(
     for row in rows:
         product = existing.get(_key(row.cells.get("sku", "")))
         serializer = changed_row if product else new_row
-        values = validate_row(
-            serializer, row, api_values(row, booleans=("is_active",)), problems
-        )
+        given = api_values(row, booleans=("is_active",))
+        if product is not None:
+            given.pop("stock", None)  # ignored for an existing product, as on PUT
+        values = validate_row(serializer, row, given, problems)
         if values is not None:
             checked.append((row, product, values))
     categories, new_categories = _categories(checked)
-    tax_classes = {c.name.lower(): c for c in TaxClass.objects.all()}
+    named = {
+        column: _named(model, column, checked)
+        for column, (model, _) in _EXISTING.items()
+    }
     for row, _product, values in checked:
-        name = values.get("tax_class")
-        if name is not None and name.lower() not in tax_classes:
-            problems.append(
-                (
-                    row.attr("tax_class"),
-                    "does_not_exist",
-                    f"No tax class is named {name!r}.",
-                )
-            )
+        for column, (_model, label) in _EXISTING.items():
+            name = values.get(column)
+            if name is not None and name.lower() not in named[column]:
+                message = f"No {label} is named {name!r}."
+                problems.append((row.attr(column), "does_not_exist", message))
     if problems:
         raise RowsRefused(sorted(problems, key=_row_order))
 
@@ -123,12 +125,15 @@ def products_import(
         fields = {
             name: value
             for name, value in values.items()
-            if name in catalog_services.PRODUCT_EDITABLE_FIELDS and name not in _NAMED
+            if name in catalog_services.PRODUCT_EDITABLE_FIELDS
+            and name != "category"
+            and name not in _EXISTING
         }
         if "category" in values:
             fields["category"] = categories.get(values["category"].lower())
-        if "tax_class" in values:
-            fields["tax_class"] = tax_classes[values["tax_class"].lower()]
+        for column in _EXISTING:
+            if column in values:
+                fields[column] = named[column][values[column].lower()]
         if product is None:
             creates.append((Product(**fields), values.get("stock", 0)))
         else:
@@ -201,6 +206,15 @@ def _categories(checked) -> tuple[dict[str, Category | None], list[str]]:
     missing = [name for key, name in wanted.items() if key not in found]
     found.update((name.lower(), None) for name in missing)
     return found, missing
+
+
+def _named(model, column: str, checked) -> dict:
+    """The objects of ``model`` the rows name in ``column``, by lower-cased name."""
+    names = {values[column].lower() for _, _, values in checked if column in values}
+    if not names:
+        return {}
+    found = model.objects.annotate(name_key=Lower("name")).filter(name_key__in=names)
+    return {obj.name_key: obj for obj in found}
 
 
 def _row_order(problem: tuple[str, str, str]):

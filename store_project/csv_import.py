@@ -138,7 +138,11 @@ def _checked_header(header: list[str], columns: Collection[str], required: str):
             )
     if required not in names:
         problems.append(
-            (FILE, "required", f"The {required!r} column is required (the key).")
+            (
+                FILE,
+                "missing_key_column",
+                f"The {required!r} column is required (the key).",
+            )
         )
     if problems:
         raise RowsRefused(problems)

@@ -62,8 +62,8 @@ def uploaded_csv(request) -> bytes:
 
 
 def dry_run_of(request) -> bool:
-    value = request.query_params.get("dry_run", "false").strip().lower()
-    if value not in ("true", "false"):
+    value = request.query_params.get("dry_run", "").strip().lower()
+    if value not in ("true", "false", ""):  # empty: not given
         raise ValidationError({"dry_run": ["Must be true or false."]})
     return value == "true"
 

@@ -123,6 +123,14 @@ def test_a_row_that_differs_only_by_stock_is_unchanged(manager_api):
     assert stock_of(product) == 4
 
 
+def test_the_stock_of_an_existing_product_is_not_even_checked(manager_api):
+    ProductFactory(sku="HAM-1", name="Hammer", stock=4)
+
+    response = post(manager_api, "sku,stock\nHAM-1,-5\n")
+
+    assert response.json()["unchanged"] == 1
+
+
 def test_dry_run_checks_and_counts_but_writes_nothing(manager_api):
     ProductFactory(sku="HAM-1", name="Hammer")
     before = snapshot()
@@ -209,7 +217,7 @@ def test_an_unknown_column_is_refused(manager_api):
 def test_the_sku_column_is_required(manager_api):
     response = post(manager_api, "name,unit_price,category\nOne,1.00,X\n")
 
-    assert_error(response, 400, code="required", attr="file")
+    assert_error(response, 400, code="missing_key_column", attr="file")
 
 
 def test_an_unknown_tax_class_is_refused_and_a_known_one_is_set(manager_api):
