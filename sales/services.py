@@ -270,6 +270,18 @@ _LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s {{scope}}FOR {{lock}}"
 # so an order of another location is "no such order" (a 404) without a
 # separate look-up first.
 _IN_SCOPE = "AND location_id = ANY(%s) "
+# An order's lines as the API writes them (``sales.serializers.LINE``),
+# followed by a WHERE on ``l.order_id``.
+LINE_ROWS = f"""
+    SELECT l.order_id, l.id, l.product_id, p.name, l.quantity,
+           l.unit_price::text, (l.quantity * l.unit_price)::text,
+           l.discount_amount::text, l.net_amount::text, l.taxes::text,
+           l.tax_amount::text
+    FROM {OrderLine._meta.db_table} l
+    JOIN {Product._meta.db_table} p ON p.id = l.product_id
+"""
+# Where a transition leaves the LINE_ROWS it read on the order it returns.
+LINES_READ = "_line_rows"
 _MOVE = f"""
     WITH moved AS (
         UPDATE {_ORDER} SET status = %(to)s, {{stamp}} = %(at)s, updated_at = %(at)s
@@ -279,8 +291,7 @@ _MOVE = f"""
             (order_id, from_status, to_status, changed_at, changed_by_id)
         VALUES (%(order)s, %(from)s, %(to)s, %(at)s, %(by)s)
     )
-    SELECT product_id, quantity FROM {OrderLine._meta.db_table}
-    WHERE order_id = %(order)s
+    {LINE_ROWS} WHERE l.order_id = %(order)s ORDER BY l.id
 """
 
 Lines = list[tuple[int, int]]  # (product id, quantity) of each line
@@ -319,7 +330,7 @@ def _move(
     """Write the order's new status, stamp and history row; answer its lines.
 
     The order is locked, so its lines (read here, after the lock) can no
-    longer change.
+    longer change: the order keeps their ``LINE_ROWS`` for its answer.
     """
     column = Order._meta.get_field(stamp).column
     with connection.cursor() as cursor:
@@ -333,7 +344,9 @@ def _move(
                 "by": by.pk if by is not None and by.is_authenticated else None,
             },
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    setattr(order, LINES_READ, rows)
+    return [(row[2], row[4]) for row in rows]
 
 
 def _take_stock(order: Order, lines: Lines, by: AbstractBaseUser | None) -> None:
