@@ -13,7 +13,7 @@ from catalog.models import Product
 from catalog.selectors import tax_rates_by_product
 from customers.models import Client
 from customers.services import client_hold_for_record
-from integrations.events import event_record
+from integrations.events import SUBSCRIBED, event_record
 from inventory.models import Location, StockMovement
 from inventory.selectors import stock_moved_for_order
 from inventory.services import location_usable, stock_apply
@@ -265,7 +265,12 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 # the lines: three round trips while the order is locked, and twice the CPU.
 
 _ORDER = Order._meta.db_table
-_LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s {{scope}}FOR {{lock}}"
+# ``subscribed``: whether a webhook awaits the move's event (SUBSCRIBED), read
+# with the lock rather than in a statement of its own.
+_LOCK_ORDER = (
+    f"SELECT *, {{subscribed}} AS event_subscribed FROM {_ORDER} "
+    "WHERE id = %s {scope}FOR {lock}"
+)
 # A scoped user's order: the scope is a condition of the lock's own statement,
 # so an order of another location is "no such order" (a 404) without a
 # separate look-up first.
@@ -301,25 +306,30 @@ def _lock_order(
     order_id: int,
     lock: str = "NO KEY UPDATE",
     within: Collection[int] | None = None,
+    event: str | None = None,
 ) -> Order:
     """The order, read as its row is locked until the commit.
 
     ``NO KEY UPDATE`` unless the order is to be deleted: a ``FOR UPDATE``
     lock would also block every insert of a row that refers to the order.
     ``within``: the location ids the caller may see (None: all); an order
-    elsewhere is no such order.
+    elsewhere is no such order. With ``event``, the order's
+    ``event_subscribed`` says whether a webhook subscribes to it.
     """
     lowest, highest = connection.ops.integer_field_range(
         Order._meta.pk.get_internal_type()
     )
     if lowest <= order_id <= highest:  # beyond: no such row, as with the ORM
-        scope, params = "", [order_id]
+        subscribed, params = "FALSE", [order_id]
+        if event is not None:
+            subscribed, params = SUBSCRIBED, [event, order_id]
+        scope = ""
         if within is not None:
-            scope, params = _IN_SCOPE, [order_id, sorted(within)]
+            scope = _IN_SCOPE
+            params.append(sorted(within))
+        sql = _LOCK_ORDER.format(subscribed=subscribed, lock=lock, scope=scope)
         with row_lock_timeout(f"Order #{order_id}"):
-            for order in Order.objects.raw(
-                _LOCK_ORDER.format(lock=lock, scope=scope), params
-            ):
+            for order in Order.objects.raw(sql, params):
                 return order
     raise Order.DoesNotExist(f"No order with id {order_id}.")
 
@@ -457,7 +467,7 @@ def order_transition(
     location ids a scoped user may see); returns the order as written.
     """
     transition = TRANSITIONS[action]
-    order = _lock_order(order_id, within=within)
+    order = _lock_order(order_id, within=within, event=transition.event)
     if order.status not in transition.sources:
         allowed = " or ".join(sorted(transition.sources))
         raise IllegalTransition(
@@ -471,7 +481,11 @@ def order_transition(
     setattr(order, transition.stamp, now)
     lines = _move(order, previous, transition.stamp, by)
     if transition.event is not None:
-        event_record(event_type=transition.event, instance=order)
+        event_record(
+            event_type=transition.event,
+            instance=order,
+            subscribed_now=order.event_subscribed,
+        )
     # The effect last: the product rows it locks (the contended ones) stay
     # locked only until the commit. If it refuses, the order's writes above
     # (and its event) are rolled back with it.
