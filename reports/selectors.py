@@ -301,9 +301,9 @@ def _sales_row(row: tuple, group_by: str) -> SalesRow:
         label=label or "",
         orders=int(orders),
         units=int(units),
-        net_sales=Decimal(net_sales),
-        tax=Decimal(tax),
-        refunds=Decimal(refunds),
+        net_sales=Decimal(net_sales).quantize(_CENT),
+        tax=Decimal(tax).quantize(_CENT),
+        refunds=Decimal(refunds).quantize(_CENT),
     )
 
 

@@ -8,10 +8,9 @@ import re
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inventory.models import Location
 from store_project.api.exports import csv_response, wants_csv
@@ -86,16 +85,12 @@ class SalesQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         date_to = attrs.get("date_to")
         date_from = attrs.get("date_from")
-        span = datetime.timedelta(days=selectors.DEFAULT_DAYS - 1)
-        try:
-            if date_to is None:
-                date_to = selectors.store_today()
-            if date_from is None:
-                date_from = date_to - span
-        except OverflowError:
-            raise serializers.ValidationError(
-                {"date_to": "Too early a date."}, code="invalid"
-            ) from None
+        if date_to is None:
+            date_to = selectors.store_today()
+        if date_from is None:
+            # The first of the 30 days, or the first day there is.
+            days = min(selectors.DEFAULT_DAYS - 1, date_to.toordinal() - 1)
+            date_from = date_to - datetime.timedelta(days=days)
         if date_from > date_to:
             raise serializers.ValidationError(
                 {"date_from": "date_from must not be after date_to."},
@@ -257,9 +252,11 @@ _FORMAT = OpenApiParameter(
 )
 
 
-class _ReportView(APIView):
+class _ReportViewSet(viewsets.ViewSet):
+    """One report at ``/reports/<name>/``: a list action, no pagination."""
+
     permission_classes = [CanViewReports]
-    csv_actions = ("get",)
+    csv_actions = ("list",)
     query_serializer: type[serializers.Serializer]
 
     def query(self, request) -> dict:
@@ -268,15 +265,21 @@ class _ReportView(APIView):
         return serializer.validated_data
 
 
-class SalesReportView(_ReportView):
+class SalesReportViewSet(_ReportViewSet):
+    """Sales (net of discounts), tax, refunds and totals of sold orders, by
+    the local date they were confirmed in the store's time zone."""
+
     query_serializer = SalesQuerySerializer
 
     @extend_schema(
         parameters=[SalesQuerySerializer, _FORMAT],
-        responses={200: SalesAnswerSerializer},
+        responses={
+            (200, "application/json"): SalesAnswerSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
         summary="Sales by period or by group, and their totals",
     )
-    def get(self, request):
+    def list(self, request):
         query = self.query(request)
         report = on_replica(
             lambda: selectors.sales_report(
@@ -298,15 +301,21 @@ class SalesReportView(_ReportView):
         return Response(answer)
 
 
-class InventoryReportView(_ReportView):
+class InventoryReportViewSet(_ReportViewSet):
+    """Each product's stock, its value at average cost, and how long it lasts
+    at the last 30 days' sales."""
+
     query_serializer = InventoryQuerySerializer
 
     @extend_schema(
         parameters=[InventoryQuerySerializer, _FORMAT],
-        responses={200: InventoryAnswerSerializer},
+        responses={
+            (200, "application/json"): InventoryAnswerSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
         summary="Stock on hand at average cost, and days of cover",
     )
-    def get(self, request):
+    def list(self, request):
         query = self.query(request)
         report = on_replica(
             lambda: selectors.inventory_report(location_id=query.get("location"))

@@ -13,7 +13,6 @@ from inventory.views import (
     StockMovementViewSet,
     TransferViewSet,
 )
-from reports.views import InventoryReportView, SalesReportView
 from sales.views import OrderViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
@@ -34,7 +33,5 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
-    path("reports/sales/", SalesReportView.as_view(), name="report-sales"),
-    path("reports/inventory/", InventoryReportView.as_view(), name="report-inventory"),
     *router.urls,
 ]
