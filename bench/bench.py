@@ -25,7 +25,7 @@ request. The table goes to stdout and ``BENCH_RESULTS`` (default: the run's
 workdir, beside ``results.json`` with every run); the exit status is 1 if a
 target is missed. Knobs (env):
 ``BENCH_DURATION`` (s per run, default 6), ``BENCH_ROUNDS`` (5),
-``BENCH_CONNECTIONS`` (32), ``BENCH_PORT`` (18765, and the next two),
+``BENCH_CONNECTIONS`` (32), ``BENCH_PORT`` (18765, and the next three),
 ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432), ``BENCH_KEEP_DB=1``,
 ``BENCH_LOG=1`` (keep gunicorn's output in the workdir), ``BENCH_ONLY``
 (comma-separated phases: hello, products, orders, v1-reference, create,
