@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import F
 
 from catalog.models import Category, Product
@@ -109,6 +109,12 @@ class SalesReport:
     location_id: int | None
     rows: list[SalesRow]
     totals: SalesRow
+
+
+def _reading_cursor():
+    """A cursor where the ORM would read orders: the replica inside
+    ``on_replica()`` (raw SQL does not pass the router by itself)."""
+    return connections[router.db_for_read(Order)].cursor()
 
 
 def store_today() -> datetime.date:
@@ -278,7 +284,7 @@ def sales_report(
         "limit": limit,
     }
     sql = _sales_sql(group_by, location=location_id is not None)
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     *rows, totals = (_sales_row(row, group_by) for row in fetched)
@@ -398,7 +404,7 @@ def inventory_report(
         "today": today or store_today(),
         "location": location_id,
     }
-    with connection.cursor() as cursor:
+    with _reading_cursor() as cursor:
         cursor.execute(_inventory_sql(location=location_id is not None), params)
         rows = [
             InventoryRow(

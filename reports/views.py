@@ -8,6 +8,7 @@ import re
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -265,6 +266,27 @@ class _ReportViewSet(viewsets.ViewSet):
         return serializer.validated_data
 
 
+# The query's refusals: the error schema is not inferred from a query
+# serializer.
+_INTEGER = ["invalid", "min_value", "max_value", "max_string_length"]
+_LOCATION_ERRORS = extend_validation_errors(
+    [*_INTEGER, "does_not_exist"], field_name="location", actions=["list"]
+)
+_FORMAT_ERRORS = extend_validation_errors(
+    ["invalid"], field_name="format", actions=["list"]
+)
+
+
+@_LOCATION_ERRORS
+@_FORMAT_ERRORS
+@extend_validation_errors(
+    ["invalid", "reversed_dates"], field_name="date_from", actions=["list"]
+)
+@extend_validation_errors(
+    ["invalid", "range_too_long"], field_name="date_to", actions=["list"]
+)
+@extend_validation_errors(["invalid_choice"], field_name="group_by", actions=["list"])
+@extend_validation_errors(_INTEGER, field_name="limit", actions=["list"])
 class SalesReportViewSet(_ReportViewSet):
     """Sales (net of discounts), tax, refunds and totals of sold orders, by
     the local date they were confirmed in the store's time zone."""
@@ -301,6 +323,8 @@ class SalesReportViewSet(_ReportViewSet):
         return Response(answer)
 
 
+@_LOCATION_ERRORS
+@_FORMAT_ERRORS
 class InventoryReportViewSet(_ReportViewSet):
     """Each product's stock, its value at average cost, and how long it lasts
     at the last 30 days' sales."""

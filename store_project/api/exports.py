@@ -45,7 +45,8 @@ def offers_csv(view) -> bool:
 
 
 class ContentNegotiation(DefaultContentNegotiation):
-    """DRF's, plus ``?format=csv`` where the view offers it; an unknown format: 400.
+    """DRF's, plus ``?format=csv`` where the view offers it; an unknown
+    ``?format=``: 400.
 
     DRF answers an unknown ``?format=`` with a 404, and ``format=csv`` with
     an ``Accept: application/json`` header with a 406; the contract wants
@@ -53,7 +54,10 @@ class ContentNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        requested = format_suffix or request.query_params.get(FORMAT_PARAM)
+        if format_suffix:
+            # A path's ``.json`` suffix: an unknown one names no resource (404).
+            return super().select_renderer(request, renderers, format_suffix)
+        requested = request.query_params.get(FORMAT_PARAM)
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if requested == CSV:
             if view is not None and offers_csv(view):

@@ -131,6 +131,8 @@ def test_an_unknown_format_is_a_400(manager_api):
         manager_api.get(f"{API}products/{product.pk}/?format=csv"), 400, attr="format"
     )
     assert manager_api.get(f"{API}products/?format=json").status_code == 200
+    # A path's format suffix is the router's: an unknown one names no resource.
+    assert_error(manager_api.get(f"{API}products/{product.pk}.xlsx/"), 404)
 
 
 def test_text_a_spreadsheet_would_run_is_neutralised_and_numbers_are_not(
