@@ -88,7 +88,7 @@ GROUPINGS = {
 
 @dataclass(frozen=True)
 class SalesRow:
-    key: str | None
+    key: str | int | None  # a period's date (text), or the group's id
     label: str
     orders: int
     units: int
@@ -302,6 +302,8 @@ def _sales_row(row: tuple, group_by: str) -> SalesRow:
     _, key, label, orders, units, net_sales, tax, refunds, _ = row
     if key is not None and group_by == "month":
         key = key[:7]
+    elif key is not None and group_by not in PERIODS:
+        key = int(key)
     return SalesRow(
         key=key,
         label=label or "",

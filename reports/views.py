@@ -7,7 +7,12 @@ import re
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
@@ -192,6 +197,18 @@ def inventory_answer(report: InventoryReport) -> dict:
     }
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}],
+        "nullable": True,
+        "description": "A period's first day (YYYY-MM-DD; YYYY-MM for a month), "
+        "or the group's id (null: orders sold by no employee).",
+    }
+)
+class ReportKeyField(serializers.Field):
+    pass
+
+
 _MONEY = serializers.CharField(help_text="Money, 2 places, as a string.")
 _SALES_ROW = {
     "orders": serializers.IntegerField(),
@@ -211,7 +228,7 @@ SalesAnswerSerializer = inline_serializer(
         "rows": inline_serializer(
             "SalesReportRow",
             {
-                "key": serializers.CharField(allow_null=True),
+                "key": ReportKeyField(),
                 "label": serializers.CharField(),
                 **_SALES_ROW,
             },
