@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from inventory.models import Location
 from store_project.api.exports import csv_response, wants_csv
+from store_project.api.schema import AutoSchema
 from store_project.db.replica import on_replica
 
 from . import selectors
@@ -270,9 +271,17 @@ _FORMAT = OpenApiParameter(
 )
 
 
+class _ReportSchema(AutoSchema):
+    """A report is one object, though its route is a viewset's list."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class _ReportViewSet(viewsets.ViewSet):
     """One report at ``/reports/<name>/``: a list action, no pagination."""
 
+    schema = _ReportSchema()
     permission_classes = [CanViewReports]
     csv_actions = ("list",)
     query_serializer: type[serializers.Serializer]
