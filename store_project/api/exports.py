@@ -59,6 +59,9 @@ class ContentNegotiation(DefaultContentNegotiation):
             return super().select_renderer(request, renderers, format_suffix)
         requested = request.query_params.get(FORMAT_PARAM)
         view = (getattr(request, "parser_context", None) or {}).get("view")
+        if view is not None and not _handles(view, request.method):
+            # The view answers 405 Method Not Allowed, whatever the format.
+            return renderers[0], renderers[0].media_type
         if requested == CSV:
             if view is not None and offers_csv(view):
                 # The CSV bypasses rendering; errors use the first renderer.
@@ -67,6 +70,12 @@ class ContentNegotiation(DefaultContentNegotiation):
         if requested and not any(r.format == requested for r in renderers):
             raise _unknown_format(requested, offered=False)
         return super().select_renderer(request, renderers, format_suffix)
+
+
+def _handles(view, method: str) -> bool:
+    if getattr(view, "action_map", None) is not None:
+        return method.lower() in view.action_map
+    return getattr(view, method.lower(), None) is not None
 
 
 def _unknown_format(requested: str, *, offered: bool) -> ValidationError:

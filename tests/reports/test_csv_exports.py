@@ -131,6 +131,11 @@ def test_an_unknown_format_is_a_400(manager_api):
         manager_api.get(f"{API}products/{product.pk}/?format=csv"), 400, attr="format"
     )
     assert manager_api.get(f"{API}products/?format=json").status_code == 200
+    # A method the list does not answer is a 405, with or without a format.
+    response = manager_api.generic("TRACE", f"{API}products/?format=csv")
+    assert_error(response, 405)
+    response = manager_api.generic("TRACE", "/api/v1/reports/sales/?format=xlsx")
+    assert_error(response, 405)
     # A path's format suffix is the router's: an unknown one names no resource.
     assert_error(manager_api.get(f"{API}products/{product.pk}.xlsx/"), 404)
 
