@@ -27,12 +27,12 @@ request. The table goes to stdout and ``BENCH_RESULTS`` (default: the run's
 workdir, beside ``results.json`` with every run); the exit status is 1 if a
 target is missed. Knobs (env):
 ``BENCH_DURATION`` (s per run, default 6), ``BENCH_ROUNDS`` (5),
-``BENCH_CONNECTIONS`` (32), ``BENCH_PORT`` (18765, and the next two),
+``BENCH_CONNECTIONS`` (32), ``BENCH_PORT`` (18765, and the next three),
 ``BENCH_PG_URL`` (postgres://postgres@127.0.0.1:5432), ``BENCH_KEEP_DB=1``,
 ``BENCH_LOG=1`` (keep gunicorn's output in the workdir), ``BENCH_ONLY``
 (comma-separated phases: hello, products, orders, v1-reference, create,
 confirm-hot, confirm-hot2, confirm-many, confirm-hot-webhook, webhook-worker,
-oversell, product-import).
+oversell, report-day-year, report-product-month, csv-export, product-import).
 """
 
 from __future__ import annotations
@@ -87,6 +87,15 @@ IMAGE_ENV = {
     "DJANGO_ENV": "prod",
 }
 ONLY = {p for p in os.environ.get("BENCH_ONLY", "").split(",") if p}
+# The reports' figures, on a store of their own (seed_demo --bulk, 100,000
+# orders over two years): each a latency under 25x the reference's, both
+# measured with the same few connections (so latency is 1 / rate).
+REPORT_PHASES = ("report-day-year", "report-product-month", "csv-export")
+REPORT_ORDERS = 100_000
+REPORT_CONNECTIONS = 2
+REPORT_SHARE = 1 / 25
+# The CSV export's worker must stay under this while it streams.
+CSV_RSS_MB = 150
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BASE = "base"  # a base run's place in a schedule
 
@@ -503,7 +512,7 @@ class Server:
         self.err.close()
 
 
-def wrk(
+def wrk_command(
     port: int,
     path: str,
     *,
@@ -511,11 +520,12 @@ def wrk(
     script: str = "wrk_get.lua",
     args: tuple[str, ...] = (),
     duration: int = DURATION,
-) -> dict:
+    connections: int = CONNECTIONS,
+) -> list[str]:
     cmd = [
         "wrk",
-        f"-t{WRK_THREADS}",
-        f"-c{CONNECTIONS}",
+        f"-t{min(WRK_THREADS, connections)}",
+        f"-c{connections}",
         f"-d{duration}s",
         "--timeout",
         "5s",
@@ -530,6 +540,11 @@ def wrk(
     cmd += [f"http://127.0.0.1:{port}{path}"]
     if args:
         cmd += ["--", *args]
+    return cmd
+
+
+def wrk(port: int, path: str, **options) -> dict:
+    cmd = wrk_command(port, path, **options)
     out = run(cmd)
     match = re.search(r"^BENCH_JSON (.*)$", out, re.M)
     if not match:
@@ -723,6 +738,9 @@ class Context:
     queries: dict = field(default_factory=dict)
     store: Server | None = None
     reference: Server | None = None
+    # The reports' store of 100,000 orders: its database and server.
+    reports_db: str = ""
+    reports_store: Server | None = None
 
 
 def main() -> int:
@@ -742,14 +760,15 @@ def main() -> int:
     try:
         measure(results, ctx)
     finally:
-        for server in (ctx.store, ctx.reference):
+        for server in (ctx.store, ctx.reference, ctx.reports_store):
             if server is not None:
                 server.stop()
         if not os.environ.get("BENCH_KEEP_DB"):
-            subprocess.run(
-                ["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{db_name}"'],
-                capture_output=True,
-            )
+            for name in filter(None, (db_name, ctx.reports_db)):
+                subprocess.run(
+                    ["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{name}"'],
+                    capture_output=True,
+                )
     results.facts["load average at the end"] = (
         Path("/proc/loadavg").read_text().split()[0]
     )
@@ -825,6 +844,160 @@ def measure(results: Results, ctx: Context) -> None:
                 verdict=max(rss) < 150,
             )
         )
+    reports(results, ctx)
+
+
+def report_paths(today: str, year_from: str, month_from: str) -> dict[str, str]:
+    """The sales reports measured: by day over a year, by product over a month."""
+    sales = "/api/v1/reports/sales/"
+    return {
+        "report-day-year": (
+            f"{sales}?group_by=day&date_from={year_from}&date_to={today}"
+        ),
+        "report-product-month": (
+            f"{sales}?group_by=product&date_from={month_from}&date_to={today}"
+        ),
+    }
+
+
+def reports(results: Results, ctx: Context) -> None:
+    """The reports on a store of 100,000 orders, against the reference.
+
+    The store is seeded in a database of its own (``seed_demo --bulk``) and
+    served by a second store server; the reference is the same as the other
+    figures'. Both are measured with ``REPORT_CONNECTIONS`` connections, so
+    a rate ratio of 4% is a latency 25 times the reference's.
+    """
+    if not any(wanted(phase) for phase in REPORT_PHASES):
+        return
+    print(f"bench: a store of {REPORT_ORDERS:,} orders for the reports", flush=True)
+    started = time.monotonic()
+    ctx.reports_db = f"{ctx.db_name}_reports"
+    run(["psql", f"{PG_URL}/postgres", "-qc", f'CREATE DATABASE "{ctx.reports_db}"'])
+    db_url = f"{PG_URL}/{ctx.reports_db}"
+    env = dict(ctx.env, DATABASE_URL=db_url)
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+    run([PYTHON, "-m", "bench.prepare", "reports-store", str(ctx.workdir)], env=env)
+    vacuum(db_url)
+    state = json.loads((ctx.workdir / "state-reports.json").read_text())
+    results.facts["reports data"] = (
+        f"{state['counts']} seeded by sales.seeding.demo.seed_demo (bulk) "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    ctx.reports_store = Server(
+        "store_project.wsgi:application", env, ctx.workdir, "store-reports", PORT + 3
+    ).start()
+    paths = report_paths(state["today"], state["year_from"], state["month_from"])
+    paths = {name: path for name, path in paths.items() if wanted(name)}
+    token = state["token"]
+    for path in paths.values():
+        wrk(ctx.reports_store.port, path, token=token, duration=2, connections=2)
+    if paths:
+        meter = CpuMeter(ctx.reports_store, ctx.reports_db)
+        ref_meter = CpuMeter(ctx.reference, ctx.db_name)
+
+        def reference_run() -> Run:
+            run_, data = measured(
+                ref_meter,
+                lambda: wrk(
+                    ctx.reference.port,
+                    "/reference/products/",
+                    connections=REPORT_CONNECTIONS,
+                ),
+            )
+            _require_ok(data, "reference")
+            print(f"    reference: {run_.p50_ms:.1f} ms", flush=True)
+            return run_
+
+        def get(path: str) -> Callable[[], Run]:
+            def measure_once() -> Run:
+                run_, data = measured(
+                    meter,
+                    lambda: wrk(
+                        ctx.reports_store.port,
+                        path,
+                        token=token,
+                        connections=REPORT_CONNECTIONS,
+                    ),
+                )
+                _require_ok(data, path)
+                print(f"    {path}: {run_.p50_ms:.1f} ms", flush=True)
+                return run_
+
+            return measure_once
+
+        names = {
+            "report-day-year": "sales report by day, a year of 100,000 orders",
+            "report-product-month": "sales report by product, a month",
+        }
+        rows = {
+            name: Row(
+                f"GET {paths[name]} ({names[name]}; {REPORT_CONNECTIONS} connections)",
+                share=REPORT_SHARE,
+                base_name="reference",
+                target="latency < 25x reference's (rate >= 4%)",
+            )
+            for name in paths
+        }
+        reference = Row(
+            f"reference with {REPORT_CONNECTIONS} connections (around the reports)"
+        )
+        reference.runs = interleave(
+            rows, reference_run, {name: get(p) for name, p in paths.items()}, ROUNDS
+        )
+        results.add(reference)
+        for row in rows.values():
+            results.add(row)
+    if wanted("csv-export"):
+        results.add(csv_export_row(ctx.reports_store, token, state["order_lines"]))
+
+
+def stream_csv_rows(body, sample: Callable[[], None], every: float = 0.05) -> int:
+    """The data rows of a streamed CSV ``body`` (a binary file), read as it
+    comes, calling ``sample()`` every ``every`` seconds meanwhile."""
+    import csv
+    import io
+
+    rows = -1  # the header
+    last = time.monotonic()
+    for _ in csv.reader(io.TextIOWrapper(body, encoding="utf-8", newline="")):
+        rows += 1
+        if time.monotonic() - last >= every:
+            sample()
+            last = time.monotonic()
+    sample()
+    return max(rows, 0)
+
+
+def csv_export_row(server: Server, token: str, order_lines: int) -> Row:
+    """Every order line as CSV, the serving worker's memory sampled meanwhile."""
+    print("bench: CSV export of every order line", flush=True)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    conn.request(
+        "GET",
+        "/api/v1/orders/?format=csv",
+        headers={**PROXY_HEADERS, "Authorization": f"Token {token}"},
+    )
+    response = conn.getresponse()
+    peaks = [max(server.worker_rss_mb(), default=0.0)]
+    started = time.monotonic()
+    rows = stream_csv_rows(
+        response, lambda: peaks.append(max(server.worker_rss_mb(), default=0.0))
+    )
+    seconds = time.monotonic() - started
+    conn.close()
+    peak = max(peaks)
+    ok = response.status == 200 and rows >= order_lines and peak < CSV_RSS_MB
+    print(f"    {rows:,} rows in {seconds:.1f} s, worker RSS up to {peak:.0f} MB")
+    return Row(
+        f"GET /api/v1/orders/?format=csv ({rows:,} of {order_lines:,} order lines "
+        f"in {seconds:.0f} s): worker RSS while streaming (max)",
+        "MB",
+        runs=[Run(rate=peak)],
+        target=f"< {CSV_RSS_MB} MB, every line",
+        verdict=ok,
+        notes=[] if response.status == 200 else [f"HTTP {response.status}"],
+    )
 
 
 def hello_row(ctx: Context) -> Row:

@@ -5,6 +5,8 @@
 - ``store``: seed a realistic store (2,000 products, 1,000 clients, 20,000
   orders) and the bench login; write ``WORKDIR/state.json`` and the id files
   the wrk scripts read.
+- ``reports-store``: seed the reports' store (100,000 orders, in a database
+  of its own) and a manager login; write ``WORKDIR/state-reports.json``.
 - ``pools ROUNDS SECONDS``: draft orders for the confirmation runs (one hot
   product, one hot product at two locations, and many products over two
   locations, a set of drafts per round; and a last-units
@@ -76,6 +78,8 @@ def main(argv: list[str]) -> int:
         state |= bench_login()
         state |= write_id_files(workdir)
         _save(workdir / "state.json", state)
+    elif command == "reports-store":
+        _save(workdir / "state-reports.json", reports_store())
     elif command == "pools":
         rounds, seconds = int(argv[3]), float(argv[4])
         _save(workdir / "pools.json", confirmation_pools(workdir, rounds, seconds))
@@ -223,6 +227,46 @@ def _bulk_drafts(
         batch_size=5000,
     )
     return [order.pk for order in orders]
+
+
+REPORT_ORDERS = 100_000
+REPORT_USER = "bench-manager"
+
+
+def reports_store() -> dict:
+    """The reports' store: the demo's bulk seeder, 100,000 orders over two
+    years, and a manager (the reports are theirs) with a token."""
+    import datetime
+
+    from reports.selectors import store_today
+    from sales.seeding.demo import seed_demo
+    from sales.seeding.plan import Sizes
+
+    result = seed_demo(
+        sizes=Sizes(
+            categories=12,
+            products=PRODUCTS,
+            clients=CLIENTS * 5,
+            employees=12,
+            orders=REPORT_ORDERS,
+            months=24,
+        ),
+        seed=SEED,
+        password=os.urandom(12).hex(),
+        bulk=True,
+    )
+    user, _ = get_user_model().objects.get_or_create(username=REPORT_USER)
+    user.groups.add(Group.objects.get(name="manager"))
+    token, _ = Token.objects.get_or_create(user=user)
+    today = store_today()
+    return {
+        "token": token.key,
+        "counts": result.counts,
+        "order_lines": OrderLine.objects.count(),
+        "today": today.isoformat(),
+        "year_from": (today - datetime.timedelta(days=364)).isoformat(),
+        "month_from": (today - datetime.timedelta(days=29)).isoformat(),
+    }
 
 
 def bench_login() -> dict:

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from store_project.api.exports import CSVListMixin
 from store_project.api.filters import FilterBackend
 from store_project.api.idempotency import idempotent
 from store_project.api.imports import (
@@ -26,13 +27,14 @@ from .serializers import ClientExportAnswerSerializer, ClientSerializer
 @extend_validation_errors(
     ["unique"], field_name="email", actions=["create", "update", "partial_update"]
 )
-class ClientViewSet(ServiceModelViewSet):
+class ClientViewSet(CSVListMixin, ServiceModelViewSet):
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
     filter_backends = [FilterBackend, ClientSearchFilter, OrderingFilter]
     # Names and e-mails by part; a phone only whole (ClientSearchFilter).
     search_fields = ["name", "email", "phone"]
     ordering_fields = ["name", "email", "created_at"]
+    csv_filename = "clients"
     filterset_fields: list[str] = []
     # An update of an anonymized client, an anonymization refused: 409.
     conflict_actions = ("update", "partial_update", "anonymize")

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import services as catalog_services
+from store_project.api.exports import CSVListMixin
 from store_project.api.idempotency import idempotent
 from store_project.api.imports import (
     IMPORT_PARSERS,
@@ -55,7 +56,7 @@ from .serializers import (
 @extend_validation_errors(
     ["max_value"], field_name="stock", actions=["create", "update", "partial_update"]
 )
-class ProductViewSet(ServiceModelViewSet):
+class ProductViewSet(CSVListMixin, ServiceModelViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     search_fields = ["name", "sku", "description"]
@@ -66,6 +67,7 @@ class ProductViewSet(ServiceModelViewSet):
     }
     conflict_actions = ("adjust_stock",)
     representation = PRODUCT
+    csv_filename = "products"
 
     def get_queryset(self):
         return products_with_stock().select_related("category")
@@ -130,11 +132,12 @@ class ProductViewSet(ServiceModelViewSet):
 
 
 @page_size_errors
-class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+class StockMovementViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = StockMovementSerializer
     filterset_class = StockMovementFilter
     search_fields = ["note"]
     ordering_fields = ["created_at", "quantity"]
+    csv_filename = "stock-movements"
 
     def get_queryset(self):
         movements = StockMovement.objects.select_related("created_by")
@@ -179,7 +182,7 @@ class LocationViewSet(ServiceModelViewSet):
 
 @page_size_errors
 class StockLevelViewSet(
-    viewsets.mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    CSVListMixin, viewsets.mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """What each location holds of each product. Only the reorder level is
     writable (PATCH); on-hand quantities move with the stock ledger."""
@@ -188,6 +191,7 @@ class StockLevelViewSet(
     filterset_class = StockLevelFilter
     search_fields = ["product__name", "product__sku"]
     ordering_fields = ["on_hand"]
+    csv_filename = "stock-levels"
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -5,6 +5,18 @@ from django.contrib.admin import apps as admin_apps
 class ReportsConfig(AppConfig):
     name = "reports"
 
+    def ready(self):
+        # The reports put themselves on the API's router: nothing else
+        # imports this app (store_project's URLs included).
+        from store_project.api.router import router
+
+        from .views import InventoryReportViewSet, SalesReportViewSet
+
+        router.register("reports/sales", SalesReportViewSet, basename="report-sales")
+        router.register(
+            "reports/inventory", InventoryReportViewSet, basename="report-inventory"
+        )
+
 
 class StoreAdminConfig(admin_apps.AdminConfig):
     """``django.contrib.admin`` with our site as ``admin.site``.

@@ -1,13 +1,20 @@
 """The back-office's admin site: Django's, with the dashboard on its index."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import admin
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from audit.links import admin_url_of
 from audit.models import AuditEntry
+from inventory.models import Location
 from inventory.selectors import low_stock_levels
-from sales import selectors
 from store_project.db.replica import on_replica
+
+from . import charts, selectors
 
 
 class StoreAdminSite(admin.AdminSite):
@@ -30,7 +37,7 @@ class StoreAdminSite(admin.AdminSite):
         }
         # Figures a few seconds old are fine here: the read replica's, if any.
         dashboard = on_replica(
-            lambda: selectors.dashboard(today=timezone.localdate(), **parts)
+            lambda: selectors.dashboard(today=selectors.store_today(), **parts)
         )
         levels, level_count = (
             on_replica(lambda: low_stock_levels(user=user))
@@ -48,6 +55,93 @@ class StoreAdminSite(admin.AdminSite):
             },
         )
 
+    def get_urls(self):
+        return [
+            path("reports/", self.admin_view(self.reports_view), name="reports"),
+            *super().get_urls(),
+        ]
+
+    def reports_view(self, request):
+        """Sales by period and by category, with charts, and the stock's value.
+
+        For managers (the reports' permission); the CSV links are the API's
+        reports with the same query, which the admin's session may read.
+        """
+        from .views import REPORTS_PERMISSION, SalesQuerySerializer
+
+        if not request.user.has_perm(REPORTS_PERMISSION):
+            raise PermissionDenied
+        query = SalesQuerySerializer(
+            data={k: v for k, v in request.GET.items() if v != ""}
+        )
+        errors = []
+        if not query.is_valid():
+            # Said on the page, which shows the default range instead.
+            errors = _messages(query.errors)
+            query = SalesQuerySerializer(data={})
+            query.is_valid(raise_exception=True)
+        data = query.validated_data
+        group_by = data["group_by"] if data["group_by"] in selectors.PERIODS else "day"
+        sales = {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "location_id": data.get("location"),
+        }
+
+        def read():
+            return (
+                selectors.sales_report(**sales, group_by=group_by),
+                selectors.sales_report(**sales, group_by="category"),
+                selectors.inventory_report(location_id=data.get("location")),
+            )
+
+        by_period, by_category, inventory = on_replica(read)
+        query_string = {
+            "date_from": data["date_from"].isoformat(),
+            "date_to": data["date_to"].isoformat(),
+            **({"location": data["location"]} if data.get("location") else {}),
+        }
+
+        def csv_url(name: str, **extra) -> str:
+            params = {**extra, "format": "csv"}
+            return f"{reverse(name)}?{urlencode(params)}"
+
+        context = {
+            **self.each_context(request),
+            "title": "Reports",
+            "currency": settings.STORE_CURRENCY,
+            "errors": errors,
+            "query": query_string,
+            "group_by": group_by,
+            "periods": selectors.PERIODS,
+            "locations": Location.objects.order_by("code"),
+            "location_id": data.get("location"),
+            "by_period": by_period,
+            "by_category": by_category,
+            "inventory": inventory,
+            "period_chart": charts.bar_chart(
+                [(row.key, row.total) for row in by_period.rows],
+                title=f"Sales by {group_by}",
+            ),
+            "category_chart": charts.horizontal_bars(
+                [(row.label, row.total) for row in by_category.rows],
+                title="Sales by category",
+            ),
+            "csv": {
+                "period": csv_url(
+                    "v1:report-sales-list", **query_string, group_by=group_by
+                ),
+                "category": csv_url(
+                    "v1:report-sales-list", **query_string, group_by="category"
+                ),
+                "inventory": csv_url(
+                    "v1:report-inventory-list",
+                    **({"location": data["location"]} if data.get("location") else {}),
+                ),
+            },
+        }
+        return TemplateResponse(request, "reports/reports.html", context)
+
     def recent_entries(self, user, limit: int = 10) -> list[dict]:
         """The user's latest audit entries, for the "Recent actions" panel."""
         entries = AuditEntry.objects.filter(actor=user.get_username())[:limit]
@@ -60,3 +154,11 @@ class StoreAdminSite(admin.AdminSite):
             }
             for entry in entries
         ]
+
+
+def _messages(errors: dict) -> list[str]:
+    return [
+        f"{field}: {message}"
+        for field, messages in errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inventory.selectors import location_scope, scoped
+from store_project.api.exports import CHUNK, CSVListMixin, chunked
 from store_project.api.idempotency import idempotent
 from store_project.api.viewsets import ServiceModelViewSet
 
@@ -13,6 +14,7 @@ from . import services
 from .filters import OrderFilter
 from .models import Order
 from .serializers import (
+    LINE,
     ORDER,
     OrderSerializer,
     OrderStatusChangeSerializer,
@@ -67,7 +69,7 @@ _WRITE = {"request": OrderWriteSerializer}
     field_name="discount.value",
     actions=["create", "update", "partial_update"],
 )
-class OrderViewSet(ServiceModelViewSet):
+class OrderViewSet(CSVListMixin, ServiceModelViewSet):
     filterset_class = OrderFilter
     search_fields = ["notes", "client__name", "client__email"]
     ordering_fields = ["created_at", "total_amount"]
@@ -87,9 +89,31 @@ class OrderViewSet(ServiceModelViewSet):
         return "every location" if scope is None else scope
 
     representation = ORDER
+    csv_filename = "orders"
 
     def represent_rows(self, rows):
         return order_rows(rows)
+
+    # As CSV an order is one row per line: the order's fields (its discount
+    # in three columns), then the line's; an order without lines, one row.
+    _CSV_ORDER = [name for name in ORDER.flat_fields if name != "discount"]
+    _CSV_DISCOUNT = ["discount_kind", "discount_value", "discount_reason"]
+    _CSV_LINE = [f"line_{name}" for name in LINE.flat_fields]
+
+    def csv_header(self):
+        return [*self._CSV_ORDER, *self._CSV_DISCOUNT, *self._CSV_LINE]
+
+    def csv_rows(self, queryset):
+        # The orders through a server-side cursor, their lines one query per
+        # block of orders (order_rows): one block in memory at a time.
+        rows = queryset.values_list(*ORDER.columns).iterator(CHUNK)
+        for chunk in chunked(rows):
+            for order in order_rows(chunk):
+                head = [order[name] for name in self._CSV_ORDER]
+                discount = order["discount"] or {}
+                head += [discount.get(k) for k in ("kind", "value", "reason")]
+                for line in order["lines"] or [{}]:
+                    yield head + [line.get(name) for name in LINE.flat_fields]
 
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"}:

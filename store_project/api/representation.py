@@ -84,6 +84,8 @@ class Representation:
 
     def __init__(self, *fields: Field, nested: tuple[str, ...] = ()):
         self.fields = [field.name for field in fields] + list(nested)
+        #: The fields a row holds, without the nested ones (a CSV's columns).
+        self.flat_fields = [field.name for field in fields]
         self.columns = tuple(field.source or field.name for field in fields)
         self._names = tuple(field.name for field in fields)
         self._converted = [(f.name, f.kind) for f in fields if f.kind != "plain"]

@@ -246,6 +246,9 @@ STORAGES = {
 }
 
 STORE_CURRENCY = env("STORE_CURRENCY", default="CAD")
+# The shop's own time zone: the reports count a sale on its local date there,
+# whatever TIME_ZONE the servers run in.
+STORE_TIME_ZONE = env("STORE_TIME_ZONE", default="America/Toronto")
 
 # Webhooks (integrations): private, loopback and link-local URLs are refused
 # unless allowed (dev and test settings allow them); the worker's knobs.
@@ -281,6 +284,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # ?format=csv where a view offers it; an unknown ?format= is a 400.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "store_project.api.exports.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "store_project.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -2,11 +2,13 @@
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.selectors import store_today
 from sales.models import Order
 from sales.services import order_transition
 from tests.factories import OrderFactory, ProductFactory
@@ -27,28 +29,68 @@ def sold(amount: str, *, confirmed_at=None, then: tuple[str, ...] = ()) -> Order
 
 
 def test_managers_see_todays_and_this_months_sales_and_a_chart(manager):
-    today = timezone.localdate()
+    today = store_today()
     sold("10.00")
     sold("5.50", then=("ship", "deliver"))
     sold("100.00", then=("cancel",))  # cancelled: not a sale
     OrderFactory(lines=[(ProductFactory(unit_price=Decimal("7.00")), 1)])  # a draft
-    if today.day > 1:
-        sold("20.00", confirmed_at=timezone.now() - datetime.timedelta(days=1))
+    sold("20.00", confirmed_at=timezone.now() - datetime.timedelta(days=1))
     sold("1000.00", confirmed_at=timezone.now() - datetime.timedelta(days=40))
 
     response = manager.get(reverse("admin:index"))
 
     dashboard = response.context["dashboard"]
+    assert dashboard.today == today
     assert dashboard.sales_today.amount == Decimal("15.50")
     assert dashboard.sales_today.orders == 2
     expected_month = Decimal("35.50") if today.day > 1 else Decimal("15.50")
     assert dashboard.sales_month.amount == expected_month
-    assert len(dashboard.sales_by_day) == today.day
+    # The chart is the last 30 days, today included, whatever the day of the month.
+    assert len(dashboard.sales_by_day) == 30
+    assert dashboard.sales_by_day[0].day == today - datetime.timedelta(days=29)
+    assert dashboard.sales_by_day[-1].day == today
     assert dashboard.sales_by_day[-1].amount == Decimal("15.50")
-    assert sum(d.amount for d in dashboard.sales_by_day) == expected_month
+    assert sum(d.amount for d in dashboard.sales_by_day) == Decimal("35.50")
     body = response.content.decode()
     assert 'id="sales-today"' in body and "15.50" in body
     assert 'class="bars"' in body
+    assert 'id="reports-link"' in body
+
+
+def test_on_the_first_of_a_month_the_chart_still_shows_30_days():
+    from reports.selectors import dashboard_sales
+
+    first = datetime.date(2026, 12, 1)
+    toronto = ZoneInfo("America/Toronto")
+    sold("4.00", confirmed_at=datetime.datetime(2026, 11, 30, 23, 30, tzinfo=toronto))
+    sold("2.00", confirmed_at=datetime.datetime(2026, 12, 1, 0, 30, tzinfo=toronto))
+    sold("9.00", confirmed_at=datetime.datetime(2026, 11, 1, 12, 0, tzinfo=toronto))
+
+    figures = dashboard_sales(today=first)
+
+    assert [d.day for d in figures["sales_by_day"]][:2] == [
+        datetime.date(2026, 11, 2),
+        datetime.date(2026, 11, 3),
+    ]
+    assert len(figures["sales_by_day"]) == 30
+    assert figures["sales_by_day"][-2].amount == Decimal("4.00")
+    assert figures["sales_today"].amount == Decimal("2.00")
+    assert figures["sales_month"].amount == Decimal("2.00")
+    assert figures["best_day"] == Decimal("4.00")
+
+
+def test_on_the_31st_the_month_includes_its_first_day_outside_the_chart():
+    from reports.selectors import dashboard_sales
+
+    toronto = ZoneInfo("America/Toronto")
+    sold("3.00", confirmed_at=datetime.datetime(2026, 12, 1, 9, 0, tzinfo=toronto))
+
+    figures = dashboard_sales(today=datetime.date(2026, 12, 31))
+
+    assert figures["sales_month"].amount == Decimal("3.00")
+    assert figures["sales_month"].orders == 1
+    assert figures["sales_by_day"][0].day == datetime.date(2026, 12, 2)
+    assert sum(d.amount for d in figures["sales_by_day"]) == Decimal("0.00")
 
 
 def test_orders_by_status_count_every_status(clerk):

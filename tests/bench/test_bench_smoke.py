@@ -68,3 +68,52 @@ def test_a_profile_sample_goes_to_the_narrowest_part_it_is_in():
     parts = fold([f"{mixin};{dispatch};{auth};{execute} 3", f"{mixin};{session} 2"])
     assert parts["authentication (token, user, permissions)"]["driver"] == 3
     assert parts["middleware by class"] == {"SessionMiddleware": 2}
+
+
+def test_the_reports_figures_are_the_contracts_reports_within_its_range():
+    import datetime
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import resolve
+
+    from reports.views import SalesQuerySerializer, SalesReportViewSet
+
+    paths = bench.report_paths("2026-12-01", "2025-12-02", "2026-11-02")
+
+    assert set(paths) | {"csv-export"} == set(bench.REPORT_PHASES)
+    for name, path in paths.items():
+        url = urlsplit(path)
+        assert resolve(url.path).func.cls is SalesReportViewSet
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        serializer = SalesQuerySerializer(data=query)
+        assert serializer.is_valid(), (name, serializer.errors)
+        span = (
+            serializer.validated_data["date_to"]
+            - serializer.validated_data["date_from"]
+        )
+        expected = {"report-day-year": 364, "report-product-month": 29}[name]
+        assert span == datetime.timedelta(days=expected)
+    assert "group_by=day" in paths["report-day-year"]
+    assert "group_by=product" in paths["report-product-month"]
+    # A latency 25 times the reference's, as a rate ratio at equal connections.
+    assert bench.REPORT_SHARE == 0.04
+
+
+def test_the_csv_export_figure_counts_rows_as_they_stream_and_samples_memory():
+    import io
+
+    body = io.BytesIO(b'id,notes\r\n1,"two\nlines"\r\n2,plain\r\n' + b"3,x\r\n" * 1000)
+    samples = []
+
+    rows = bench.stream_csv_rows(body, lambda: samples.append(1), every=0)
+
+    assert rows == 1002  # a quoted newline is inside one row
+    assert len(samples) >= 1000
+
+
+def test_the_wrk_command_takes_fewer_connections_for_the_reports():
+    command = bench.wrk_command(1, "/x", connections=bench.REPORT_CONNECTIONS)
+    default = bench.wrk_command(1, "/x")
+
+    assert command[1:3] == ["-t2", "-c2"]
+    assert default[1:3] == ["-t2", f"-c{bench.CONNECTIONS}"]

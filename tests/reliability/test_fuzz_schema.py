@@ -84,6 +84,10 @@ STATE_REFUSALS = {
         # that resolves to a private address.
         "invalid_url",
         "private_url",
+        # A report's dates: date_from after date_to (today when not
+        # given), or more than a year apart.
+        "reversed_dates",
+        "range_too_long",
     },
     422: {"idempotency_key_reused"},
 }

@@ -62,6 +62,16 @@ answer = client.get("/api/v1/products/?search=Late", HTTP_HOST="127.0.0.1")
 print(answer.status_code, [p["name"] for p in answer.json()["results"]])
 """
 
+# The reports read the replica too (the inventory report lists every product).
+REPORT = """
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+client = APIClient()
+client.force_authenticate(User.objects.get(username="outage-manager"))
+answer = client.get("/api/v1/reports/inventory/", HTTP_HOST="127.0.0.1")
+print(answer.status_code, sorted(row["name"] for row in answer.json()["rows"]))
+"""
+
 
 def sql(cluster: Cluster, query: str):
     with psycopg.connect(
@@ -130,6 +140,8 @@ def test_the_dashboard_reads_the_replica_and_falls_back_to_the_primary(clusters)
     # Everything else reads the primary: the API sees the new product.
     api = manage("shell", "-c", PRODUCTS, env=env).splitlines()
     assert "200 ['Late-2']" in api
+    report = manage("shell", "-c", REPORT, env=env).splitlines()
+    assert "200 ['Early-1']" in report
 
     replica.stop()
     started = time.monotonic()
