@@ -39,9 +39,12 @@ EVENTS: dict[str, EventKind] = {
     T.PRODUCT_PRICE_CHANGED: EventKind(
         "product", "inventory.serializers.ProductSerializer"
     ),
+    T.PURCHASE_ORDER_RECEIVED: EventKind(
+        "purchase_order", "purchasing.serializers.PurchaseOrderSerializer"
+    ),
     # Not recorded yet; their services add the call when they exist:
     # T.STOCK_LOW: EventKind("stock_level", "<app>.serializers.StockLevelSerializer"),
-    # T.RETURN_CREATED, T.PURCHASE_ORDER_RECEIVED, T.TRANSFER_RECEIVED likewise.
+    # T.RETURN_CREATED, T.TRANSFER_RECEIVED likewise.
 }
 
 
