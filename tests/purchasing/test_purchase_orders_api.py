@@ -74,7 +74,12 @@ def test_create_answers_a_draft_at_the_default_location_with_exact_costs(
     assert body["location"] == location_default().pk
     assert body["total_cost"] == "123.45"
     assert [
-        (line["product"], line["quantity"], line["unit_cost"], line["received_quantity"])
+        (
+            line["product"],
+            line["quantity"],
+            line["unit_cost"],
+            line["received_quantity"],
+        )
         for line in body["lines"]
     ] == [(first.pk, 7, "12.3456", 0), (second.pk, 3, "12.3436", 0)]
     assert body["lines"][0]["product_name"] == first.name
