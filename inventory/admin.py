@@ -155,6 +155,7 @@ class ProductAdmin(ServiceModelAdmin):
                     "description",
                     "unit_price",
                     "tax_class",
+                    "supplier",
                     "is_active",
                 )
             },
@@ -181,6 +182,7 @@ class ProductAdmin(ServiceModelAdmin):
                     "fields": (
                         "stock",
                         "reorder_level",
+                        "average_cost",
                         "stock_by_location",
                         "recent_movements",
                     )
@@ -194,6 +196,7 @@ class ProductAdmin(ServiceModelAdmin):
             return ()
         return (
             "stock",
+            "average_cost",
             "stock_by_location",
             "recent_movements",
             "created_at",
