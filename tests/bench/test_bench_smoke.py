@@ -68,3 +68,13 @@ def test_a_profile_sample_goes_to_the_narrowest_part_it_is_in():
     parts = fold([f"{mixin};{dispatch};{auth};{execute} 3", f"{mixin};{session} 2"])
     assert parts["authentication (token, user, permissions)"]["driver"] == 3
     assert parts["middleware by class"] == {"SessionMiddleware": 2}
+
+
+def test_reorder_suggestions_are_a_read_figure_judged_at_a_twentieth():
+    rows = bench.read_rows({"reorder": 1})
+
+    assert rows["reorder"].share == 0.05
+    assert rows["reorder"].queries == 1
+    assert set(bench.READ_PATHS) <= set(rows)
+    path = bench.READ_PATHS["reorder"].split("?")[0]
+    assert resolve(path).url_name == "reordersuggestion-list"
