@@ -172,8 +172,12 @@ class Product(LoadedValues, models.Model):
     )
     # The moving average cost of a unit, written only by the receipts of
     # purchase orders (purchasing.services), under the product's row lock.
+    # The database default too: bulk writers (the demo's COPY) leave it out.
     average_cost = models.DecimalField(
-        max_digits=14, decimal_places=4, default=Decimal("0.0000")
+        max_digits=14,
+        decimal_places=4,
+        default=Decimal("0.0000"),
+        db_default=Decimal("0.0000"),
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -19,7 +19,10 @@ class Migration(migrations.Migration):
             model_name="product",
             name="average_cost",
             field=models.DecimalField(
-                decimal_places=4, default=Decimal("0.0000"), max_digits=14
+                db_default=Decimal("0.0000"),
+                decimal_places=4,
+                default=Decimal("0.0000"),
+                max_digits=14,
             ),
         ),
         migrations.CreateModel(
