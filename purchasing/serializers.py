@@ -7,7 +7,11 @@ from rest_framework.exceptions import ErrorDetail
 
 from catalog.models import Product, Supplier
 from inventory.models import Location
-from store_project.api.serializers import ModelSerializer, StrictCharField
+from store_project.api.serializers import (
+    ModelSerializer,
+    StrictCharField,
+    UtcDateTimeField,
+)
 
 from .models import MAX_INT, PurchaseOrder, PurchaseOrderLine
 from .selectors import DEFAULT_COVER_DAYS
@@ -131,7 +135,7 @@ class PurchaseOrderWriteSerializer(serializers.Serializer):
     )
     lines = PurchaseOrderLineInputSerializer(many=True, required=False, max_length=500)
     notes = StrictCharField(allow_blank=True, required=False, max_length=10_000)
-    expected_at = serializers.DateTimeField(required=False, allow_null=True)
+    expected_at = UtcDateTimeField(required=False, allow_null=True)
 
     def validate_lines(self, lines):
         return [

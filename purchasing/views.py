@@ -171,6 +171,16 @@ class PurchaseOrderViewSet(ServiceModelViewSet):
     field_name="location",
     actions=["list", "create_purchase_orders"],
 )
+# The list reads its query through ReorderQuerySerializer, which the schema
+# cannot see on a GET.
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type"], field_name="location", actions=["list"]
+)
+@extend_validation_errors(
+    ["invalid", "max_string_length", "max_value", "min_value"],
+    field_name="cover_days",
+    actions=["list"],
+)
 class ReorderSuggestionViewSet(viewsets.ViewSet):
     """What to order for a location, and the drafts that order it."""
 

@@ -601,3 +601,25 @@ def test_deleting_a_product_on_a_purchase_order_is_409(manager_api):
 
     assert_error(response, 409)
     assert Product.objects.filter(pk=product.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-01-01T00:00:00+23:59", "9999-12-31T23:59:59-15:00", 5, "soon"]
+)
+def test_an_expected_date_postgresql_cannot_store_is_400(manager_api, value):
+    response = manager_api.post(
+        URL, {"supplier": SupplierFactory().pk, "expected_at": value}, format="json"
+    )
+
+    assert_error(response, 400, attr="expected_at")
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_the_expected_date_is_answered_in_utc(manager_api):
+    response = manager_api.post(
+        URL,
+        {"supplier": SupplierFactory().pk, "expected_at": "2026-01-01T10:00:00-05:00"},
+        format="json",
+    )
+
+    assert response.json()["expected_at"] == "2026-01-01T15:00:00Z"
