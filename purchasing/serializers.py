@@ -1,7 +1,7 @@
 import re
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -190,6 +190,8 @@ class ReorderSuggestionSerializer(serializers.Serializer):
     suggested_quantity = serializers.IntegerField()
 
 
+# One object, though the view's action is a "list".
+@extend_schema_serializer(many=False)
 class ReorderSuggestionsSerializer(serializers.Serializer):
     location = serializers.IntegerField()
     cover_days = serializers.IntegerField()

@@ -162,7 +162,8 @@ def seed_demo(
         )
         if sizes.locations > 1:
             _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
-        seed_purchasing(plan, users)
+        if sizes.suppliers:
+            seed_purchasing(plan, users, suppliers=sizes.suppliers)
     return SeedResult(
         seeded=True,
         seed=seed,

@@ -36,20 +36,20 @@ def _cost(product: Product, share: Decimal) -> Decimal:
     return (product.unit_price * share).quantize(_FOURTH, rounding=ROUND_HALF_UP)
 
 
-def seed_purchasing(plan: Plan, users) -> None:
+def seed_purchasing(plan: Plan, users, *, suppliers: int = 3) -> None:
     buyer, keeper = users["manager"], users["warehouse"]
     with simulated_clock() as clock:
         clock.set(to_datetime(plan.now))
-        suppliers = [
+        made = [
             supplier_create(
                 name=name,
                 email=f"orders@{name.split()[0].lower()}.example",
                 lead_time_days=lead_time,
                 is_active=active,
             )
-            for name, lead_time, active in SUPPLIERS
+            for name, lead_time, active in (*SUPPLIERS[:suppliers], SUPPLIERS[-1])
         ]
-        active = [s for s in suppliers if s.is_active]
+        active = [s for s in made if s.is_active]
         by_supplier = {s.pk: [] for s in active}
         products = Product.objects.order_by("sku", "pk")
         for index, product in enumerate(products):
@@ -85,7 +85,9 @@ def seed_purchasing(plan: Plan, users) -> None:
             if number == 0:
                 steps.append(("receive", None))
             purchase(supplier, lines, *steps, share=_FIRST_COST)
-        first, second, third = (by_supplier[s.pk] for s in active)
+        first, second, third = (
+            by_supplier[active[n % len(active)].pk] for n in range(3)
+        )
         # A second order of a few, at a higher cost: part of it is in.
         if first:
             purchase(
@@ -95,20 +97,17 @@ def seed_purchasing(plan: Plan, users) -> None:
                 ("receive", {first[0].pk: 4}),
             )
         purchase(
-            active[1],
+            active[1 % len(active)],
             [(p, 6) for p in second[:2]],
             ("order", None),
             ("receive", {p.pk: 2 for p in second[:1]}),
             ("close", None),
         )
-        purchase(active[2], [(p, 10) for p in third[:2]], ("order", None))
+        purchase(active[2 % len(active)], [(p, 10) for p in third[:2]], ("order", None))
         purchase(active[0], [(p, 8) for p in first[-2:]])  # a draft
         purchase(
-            active[1],
+            active[1 % len(active)],
             [(p, 5) for p in second[2:3]],
             ("order", None),
-            (
-                "cancel",
-                None,
-            ),
+            ("cancel", None),
         )

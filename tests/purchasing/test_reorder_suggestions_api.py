@@ -1,5 +1,6 @@
 """Reorder suggestions and the drafts they turn into."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -242,3 +243,19 @@ def test_a_scoped_user_asks_only_for_their_locations(as_role):
         api.get(URL, {"location": south.pk}), 400, code="out_of_scope", attr="location"
     )
     assert_error(api.post(CREATE, {"location": north.pk}, format="json"), 403)
+
+
+def test_the_written_answer_is_what_the_schemas_serializer_writes(manager_api, shop):
+    from purchasing.serializers import ReorderSuggestionsSerializer
+
+    body = manager_api.get(URL).json()
+    suggestions = reorder_suggestions(location=location_default())
+    expected = ReorderSuggestionsSerializer(
+        {
+            "location": location_default().pk,
+            "cover_days": 14,
+            "results": [vars(s) for s in suggestions],
+        }
+    ).data
+
+    assert body == json.loads(json.dumps(expected))
