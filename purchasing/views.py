@@ -169,12 +169,14 @@ class PurchaseOrderViewSet(ServiceModelViewSet):
 @extend_validation_errors(
     ["inactive_location", "out_of_scope"],
     field_name="location",
-    actions=["list", "create_purchase_orders"],
+    actions=["create_purchase_orders"],
 )
 # The list reads its query through ReorderQuerySerializer, which the schema
 # cannot see on a GET.
 @extend_validation_errors(
-    ["does_not_exist", "incorrect_type"], field_name="location", actions=["list"]
+    ["does_not_exist", "incorrect_type", "out_of_scope"],
+    field_name="location",
+    actions=["list"],
 )
 @extend_validation_errors(
     ["invalid", "max_string_length", "max_value", "min_value"],
