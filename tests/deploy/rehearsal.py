@@ -268,8 +268,9 @@ def create_stacks(root: Path, env: dict, environment: str, scratch: Path) -> dic
         "create-secret",
         "--name",
         f"store/{environment}/field-encryption-keys",
-        "--secret-string",
-        base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        # One argument: a key may start with "-", which the CLI would read
+        # as an option.
+        "--secret-string=" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "--query",
         "ARN",
         "--output",
