@@ -565,6 +565,7 @@ def queries_per_request(workdir: Path) -> dict:
     requests = {
         "products": lambda: http.get("/api/v1/products/?page_size=50"),
         "orders": lambda: http.get("/api/v1/orders/?page_size=50"),
+        "reorder": lambda: http.get("/api/v1/reorder-suggestions/?cover_days=14"),
         "create": lambda: http.post(
             "/api/v1/orders/", json.dumps(body), content_type="application/json"
         ),
@@ -572,7 +573,7 @@ def queries_per_request(workdir: Path) -> dict:
     }
     counts = {}
     for name, send in requests.items():
-        if name in {"products", "orders"}:
+        if name in {"products", "orders", "reorder"}:
             send()  # warm caches: measure the steady state
         with CaptureQueriesContext(connection) as captured:
             response = send()

@@ -1,4 +1,4 @@
-"""Back-office for the catalog: categories and tax classes (products, with
+"""Back-office for the catalog: categories, suppliers and tax classes (products, with
 their stock, are registered by ``inventory.admin``, which knows both)."""
 
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.db.models import Count
 from store_project.admin import ServiceModelAdmin
 
 from . import services
-from .models import MAX_TAX_RATES, Category, TaxClass, TaxRate
+from .models import MAX_TAX_RATES, Category, Supplier, TaxClass, TaxRate
 
 
 @admin.register(Category)
@@ -114,3 +114,27 @@ class TaxClassAdmin(ServiceModelAdmin):
 
     def delete_model(self, request, obj):
         services.tax_class_delete(tax_class=obj)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ServiceModelAdmin):
+    list_display = ("name", "email", "phone", "lead_time_days", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "email")
+    ordering = ("name", "id")
+    fields = services.SUPPLIER_EDITABLE_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.SUPPLIER_EDITABLE_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            changed = {k: v for k, v in data.items() if k in form.changed_data}
+            services.supplier_update(supplier=obj, **changed)
+        else:
+            self.adopt(obj, services.supplier_create(**data))
+
+    def delete_model(self, request, obj):
+        services.supplier_delete(supplier=obj)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -97,6 +99,47 @@ class TaxRate(models.Model):
         return f"{self.name} {self.rate}"
 
 
+# A supplier's lead time is at most a year.
+MAX_LEAD_TIME_DAYS = 365
+
+
+class Supplier(LoadedValues, models.Model):
+    """Who the shop buys from: master data shared by every location, like
+    categories, so that a product names its preferred supplier without the
+    catalog depending on purchasing."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.TextField(blank=True)
+    lead_time_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days from ordering to delivery, 0 to 365."
+    )
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="catalog_supplier_name_ci_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="catalog_supplier_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    lead_time_days__gte=0, lead_time_days__lte=MAX_LEAD_TIME_DAYS
+                ),
+                name="catalog_supplier_lead_time_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Product(LoadedValues, models.Model):
     # NULL, not "", when absent: the unique index must ignore products without one.
     sku = models.CharField("SKU", max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -118,6 +161,24 @@ class Product(LoadedValues, models.Model):
         related_name="products",
         help_text="Empty: the default tax class.",
     )
+    # The preferred supplier; a supplier deleted (one never bought from)
+    # leaves its products without one.
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    # The moving average cost of a unit, written only by the receipts of
+    # purchase orders (purchasing.services), under the product's row lock.
+    # The database default too: bulk writers (the demo's COPY) leave it out.
+    average_cost = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        default=Decimal("0.0000"),
+        db_default=Decimal("0.0000"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,6 +199,10 @@ class Product(LoadedValues, models.Model):
             models.CheckConstraint(
                 condition=Q(reorder_level__gte=0),
                 name="catalog_product_reorder_level_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(average_cost__gte=0),
+                name="catalog_product_average_cost_not_negative",
             ),
         ]
         permissions = [("adjust_stock", "Can adjust product stock")]

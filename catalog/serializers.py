@@ -9,9 +9,10 @@ from store_project.api.serializers import (
     ModelSerializer,
     StrictBooleanField,
     StrictCharField,
+    StrictEmailField,
 )
 
-from .models import MAX_TAX_RATES, Category, TaxClass
+from .models import MAX_LEAD_TIME_DAYS, MAX_TAX_RATES, Category, Supplier, TaxClass
 from .services import RATE_PLACES, RateSpec
 
 
@@ -100,3 +101,30 @@ class TaxClassSerializer(ModelSerializer):
                 code="duplicate_rate_name",
             )
         return [RateSpec(name=rate["name"], rate=rate["rate"]) for rate in rates]
+
+
+class SupplierSerializer(ModelSerializer):
+    name = StrictCharField(max_length=100)
+    email = StrictEmailField(required=False, allow_blank=True, max_length=254)
+    phone = StrictCharField(required=False, allow_blank=True, max_length=30)
+    address = StrictCharField(required=False, allow_blank=True, max_length=10_000)
+    lead_time_days = serializers.IntegerField(
+        min_value=0, max_value=MAX_LEAD_TIME_DAYS, required=False, default=7
+    )
+    is_active = StrictBooleanField(required=False)
+
+    class Meta:
+        model = Supplier
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "address",
+            "lead_time_days",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        # The case-insensitive unique index decides (see the service).
+        validators: list = []

@@ -18,6 +18,7 @@ from .models import (
     MAX_TAX_RATES,
     Category,
     Product,
+    Supplier,
     TaxClass,
     TaxRate,
 )
@@ -43,6 +44,7 @@ PRODUCT_EDITABLE_FIELDS = (
     "is_active",
     "category",
     "tax_class",
+    "supplier",
 )
 _TAX_CLASS_UNIQUE = {
     "catalog_taxclass_name_ci_unique": (
@@ -108,6 +110,7 @@ def product_create(
     reorder_level: int = 0,
     is_active: bool = True,
     tax_class: TaxClass | None = None,
+    supplier: Supplier | None = None,
 ) -> Product:
     """Create a product without stock. ``inventory.services.product_create``
     is the service that callers use: it adds the opening stock and records
@@ -122,6 +125,7 @@ def product_create(
             reorder_level=reorder_level,
             is_active=is_active,
             tax_class=tax_class,
+            supplier=supplier,
         )
 
 
@@ -227,6 +231,55 @@ def products_update_many(
         for product in priced:
             event_record(event_type="product.price_changed", instance=product)
     return changed_products
+
+
+# --- Suppliers -----------------------------------------------------------------
+
+SUPPLIER_EDITABLE_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "address",
+    "lead_time_days",
+    "is_active",
+)
+_SUPPLIER_UNIQUE = {
+    "catalog_supplier_name_ci_unique": (
+        "name",
+        "A supplier with this name already exists (names ignore case).",
+    )
+}
+
+
+@transaction.atomic
+def supplier_create(*, name: str, **fields) -> Supplier:
+    with unique_violations_as_invalid_input(_SUPPLIER_UNIQUE):
+        supplier = Supplier.objects.create(name=name.strip(), **fields)
+    audit.record_create(supplier, SUPPLIER_EDITABLE_FIELDS)
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, supplier: Supplier, **changes) -> Supplier:
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    with unique_violations_as_invalid_input(_SUPPLIER_UNIQUE):
+        changed = model_update(
+            instance=supplier, fields=SUPPLIER_EDITABLE_FIELDS, data=changes
+        )
+    audit.record_update(supplier, changed)
+    return supplier
+
+
+@transaction.atomic
+def supplier_delete(*, supplier: Supplier) -> None:
+    """Delete a supplier never ordered from; its products keep no supplier."""
+    audit.record_delete(supplier, SUPPLIER_EDITABLE_FIELDS)
+    delete_or_refuse(
+        supplier,
+        f"Supplier {supplier.name!r} has purchase orders and cannot be deleted; "
+        "deactivate it instead (is_active=false).",
+    )
 
 
 # --- Tax classes ---------------------------------------------------------------

@@ -4,9 +4,9 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from store_project.api.viewsets import ServiceModelViewSet
 
 from . import services
-from .filters import TaxClassFilter
-from .models import Category, TaxClass, TaxRate
-from .serializers import CategorySerializer, TaxClassSerializer
+from .filters import SupplierFilter, TaxClassFilter
+from .models import Category, Supplier, TaxClass, TaxRate
+from .serializers import CategorySerializer, SupplierSerializer, TaxClassSerializer
 
 
 # Raised by the service from the database's unique index, so not introspectable.
@@ -76,3 +76,28 @@ class TaxClassViewSet(ServiceModelViewSet):
 
     def delete_object(self, instance):
         services.tax_class_delete(tax_class=instance)
+
+
+# Raised by the service from the database's unique index, so not introspectable.
+@extend_validation_errors(
+    ["unique"], field_name="name", actions=["create", "update", "partial_update"]
+)
+class SupplierViewSet(ServiceModelViewSet):
+    """Who the shop buys from; shared by every location, written by managers."""
+
+    serializer_class = SupplierSerializer
+    filterset_class = SupplierFilter
+    search_fields = ["name", "email"]
+    ordering_fields = ["name", "lead_time_days", "created_at"]
+
+    def get_queryset(self):
+        return Supplier.objects.order_by("name", "id")
+
+    def create_object(self, data):
+        return services.supplier_create(**data)
+
+    def update_object(self, instance, data):
+        return services.supplier_update(supplier=instance, **data)
+
+    def delete_object(self, instance):
+        services.supplier_delete(supplier=instance)

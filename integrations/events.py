@@ -43,8 +43,11 @@ EVENTS: dict[str, EventKind] = {
         "transfer", "inventory.serializers.TransferSerializer"
     ),
     T.STOCK_LOW: EventKind("stock_level", "inventory.serializers.StockLevelSerializer"),
-    # Not recorded yet; their services add the call when they exist:
-    # T.RETURN_CREATED, T.PURCHASE_ORDER_RECEIVED.
+    T.PURCHASE_ORDER_RECEIVED: EventKind(
+        "purchase_order", "purchasing.serializers.PurchaseOrderSerializer"
+    ),
+    # Not recorded yet; its service adds the call when it exists:
+    # T.RETURN_CREATED.
 }
 
 

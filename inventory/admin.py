@@ -158,6 +158,7 @@ class ProductAdmin(CsvImportAdminMixin, ServiceModelAdmin):
                     "description",
                     "unit_price",
                     "tax_class",
+                    "supplier",
                     "is_active",
                 )
             },
@@ -184,6 +185,7 @@ class ProductAdmin(CsvImportAdminMixin, ServiceModelAdmin):
                     "fields": (
                         "stock",
                         "reorder_level",
+                        "average_cost",
                         "stock_by_location",
                         "recent_movements",
                     )
@@ -197,6 +199,7 @@ class ProductAdmin(CsvImportAdminMixin, ServiceModelAdmin):
             return ()
         return (
             "stock",
+            "average_cost",
             "stock_by_location",
             "recent_movements",
             "created_at",

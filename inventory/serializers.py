@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from catalog.models import Product, TaxClass
+from catalog.models import Product, Supplier, TaxClass
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
     ModelSerializer,
@@ -40,6 +40,8 @@ PRODUCT = Representation(
     Field("category", "category_id"),
     Field("category_name", "category__name"),
     Field("tax_class", "tax_class_id"),
+    Field("supplier", "supplier_id"),
+    Field("average_cost", kind="cost"),
     Field("is_active"),
     Field("created_at", kind="timestamp"),
     Field("updated_at", kind="timestamp"),
@@ -99,6 +101,19 @@ class ProductSerializer(ModelSerializer):
         allow_null=True,
         required=False,
         help_text="A tax class id; null (the default) means the default class.",
+    )
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Supplier.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The preferred supplier's id, or null.",
+    )
+    average_cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        read_only=True,
+        help_text="The moving average unit cost of the goods received, 4 "
+        "places; 0.0000 until the first receipt.",
     )
 
     class Meta:

@@ -20,6 +20,9 @@ _READ = [
     "sales.view_order",
     "sales.view_orderline",
     "sales.view_orderstatuschange",
+    "catalog.view_supplier",
+    "purchasing.view_purchaseorder",
+    "purchasing.view_purchaseorderline",
 ]
 _CLIENT_WRITE = ["customers.add_client", "customers.change_client"]
 _DRAFT_ORDERS = [
@@ -42,6 +45,18 @@ _WEBHOOKS = [
     "integrations.view_delivery",
     "integrations.redeliver_delivery",
 ]
+_BUYING = [
+    "purchasing.add_purchaseorder",
+    "purchasing.change_purchaseorder",
+    "purchasing.delete_purchaseorder",
+    "purchasing.add_purchaseorderline",
+    "purchasing.change_purchaseorderline",
+    "purchasing.delete_purchaseorderline",
+    "purchasing.order_purchaseorder",
+    "purchasing.close_purchaseorder",
+    "purchasing.cancel_purchaseorder",
+]
+_RECEIVING = ["purchasing.receive_purchaseorder"]
 _TRANSFERS = [
     "inventory.add_transfer",
     "inventory.change_transfer",
@@ -70,11 +85,14 @@ ROLES: dict[str, list[str]] = {
                 ("catalog", "taxrate"),
                 ("staff", "employee"),
                 ("inventory", "location"),
+                ("catalog", "supplier"),
             ]
             for verb in ("add", "change", "delete")
         ),
         *_STOCK,
         *_TRANSFERS,
+        *_BUYING,
+        *_RECEIVING,
         *_DRAFT_ORDERS,
         *_FULFILMENT,
         "sales.view_reports",
@@ -84,7 +102,7 @@ ROLES: dict[str, list[str]] = {
         "inventory.access_all_locations",
     ],
     "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
-    "warehouse": [*_READ, *_STOCK, *_TRANSFERS, *_FULFILMENT],
+    "warehouse": [*_READ, *_STOCK, *_TRANSFERS, *_FULFILMENT, *_RECEIVING],
 }
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from audit.views import AuditEntryViewSet
-from catalog.views import CategoryViewSet, TaxClassViewSet
+from catalog.views import CategoryViewSet, SupplierViewSet, TaxClassViewSet
 from customers.views import ClientViewSet
 from integrations.views import WebhookViewSet
 from inventory.views import (
@@ -13,6 +13,7 @@ from inventory.views import (
     StockMovementViewSet,
     TransferViewSet,
 )
+from purchasing.views import PurchaseOrderViewSet, ReorderSuggestionViewSet
 from sales.views import OrderViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
@@ -25,6 +26,11 @@ router.register("stock-movements", StockMovementViewSet, basename="stockmovement
 router.register("locations", LocationViewSet, basename="location")
 router.register("stock-levels", StockLevelViewSet, basename="stocklevel")
 router.register("transfers", TransferViewSet, basename="transfer")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="purchaseorder")
+router.register(
+    "reorder-suggestions", ReorderSuggestionViewSet, basename="reordersuggestion"
+)
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")

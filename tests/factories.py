@@ -6,11 +6,14 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from catalog.models import Category, Product
+from catalog import services as catalog_services
+from catalog.models import Category, Product, Supplier
 from customers import services as customers_services
 from customers.models import Client
 from inventory import services as inventory_services
 from inventory.models import Location
+from purchasing import services as purchasing_services
+from purchasing.models import PurchaseOrder
 from sales import services as sales_services
 from sales.models import Order
 from sales.services import LineSpec
@@ -121,3 +124,37 @@ class OrderFactory(factory.django.DjangoModelFactory):
         ensure_default_location()
         specs = [LineSpec(product, quantity) for product, quantity in lines]
         return sales_services.order_create(lines=specs, **kwargs)
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+    email = factory.Sequence(lambda n: f"supplier{n}@example.com")
+    lead_time_days = 7
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return catalog_services.supplier_create(**kwargs)
+
+
+class PurchaseOrderFactory(factory.django.DjangoModelFactory):
+    """A draft through purchase_order_create;
+    ``lines=[(product, quantity, "unit cost"), ...]``."""
+
+    class Meta:
+        model = PurchaseOrder
+
+    supplier = factory.SubFactory(SupplierFactory)
+    notes = ""
+    lines = ()
+
+    @classmethod
+    def _create(cls, model_class, *args, lines=(), **kwargs):
+        ensure_default_location()
+        specs = [
+            purchasing_services.PurchaseLineSpec(product, quantity, Decimal(cost))
+            for product, quantity, cost in lines
+        ]
+        return purchasing_services.purchase_order_create(lines=specs, **kwargs)

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category, Product, TaxClass
+from catalog.models import Category, Product, Supplier, TaxClass
 from catalog.services import (
     RateSpec,
     category_create,
@@ -35,6 +35,7 @@ from inventory.services import (
     transfer_create,
     transfer_transition,
 )
+from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
 from staff.services import employee_create
@@ -42,6 +43,7 @@ from staff.services import employee_create
 from .clock import simulated_clock
 from .plan import ROLES, Plan, Sizes, build_plan, to_datetime
 from .progress import ProgressBar, no_progress
+from .purchasing import seed_purchasing
 from .with_copy import write_with_copy
 from .with_services import write_with_services
 
@@ -82,6 +84,8 @@ def store_counts() -> dict[str, int]:
         "order lines": OrderLine.objects.count(),
         "status changes": OrderStatusChange.objects.count(),
         "stock movements": StockMovement.objects.count(),
+        "suppliers": Supplier.objects.count(),
+        "purchase orders": PurchaseOrder.objects.count(),
     }
 
 
@@ -158,6 +162,8 @@ def seed_demo(
         )
         if sizes.locations > 1:
             _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
+        if sizes.suppliers:
+            seed_purchasing(plan, users, suppliers=sizes.suppliers)
     return SeedResult(
         seeded=True,
         seed=seed,
@@ -291,7 +297,8 @@ def _tax_classes(plan: Plan) -> list[TaxClass]:
 
 
 def flush_store() -> dict[str, int]:
-    """Delete every order, ledger row, product, category, client and employee.
+    """Delete every order, ledger row, purchase order, product, supplier,
+    category, client and employee.
 
     Also deletes the demo logins (and nothing else of ``auth``). Returns what
     was there before. On PostgreSQL one TRUNCATE does it in milliseconds,
@@ -306,8 +313,11 @@ def flush_store() -> dict[str, int]:
         StockMovement,
         TransferLine,
         Transfer,
+        PurchaseOrderLine,
+        PurchaseOrder,
         StockLevel,
         Product,
+        Supplier,
         Category,
         Client,
         Employee.locations.through,

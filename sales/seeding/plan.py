@@ -73,6 +73,9 @@ class Sizes:
     months: int = 6
     # MAIN, then a second store and a warehouse stocked by transfers.
     locations: int = 3
+    # Active suppliers the products are bought from (seeding.purchasing);
+    # 0: no purchasing at all.
+    suppliers: int = 3
 
     def problems(self) -> list[str]:
         found = []
@@ -92,6 +95,8 @@ class Sizes:
             found.append("months must be between 1 and 60")
         if not 1 <= self.locations <= 3:
             found.append("locations must be between 1 and 3")
+        if not 0 <= self.suppliers <= 3:
+            found.append("suppliers must be between 0 and 3")
         return found
 
 

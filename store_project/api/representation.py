@@ -18,6 +18,7 @@ from django.db.models import Expression
 from django.utils import timezone
 
 _CENT = Decimal("0.01")
+_COST_PLACES = Decimal("0.0001")
 _UTC_Z = orjson.OPT_UTC_Z
 
 
@@ -30,6 +31,13 @@ def money(value: Decimal | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return f"{value.quantize(_CENT):f}"
+
+
+def cost(value: Decimal | None) -> str | None:
+    """A ``DecimalField(decimal_places=4)`` as DRF writes it: ``"12.3456"``."""
+    if value is None:
+        return None
+    return f"{value.quantize(_COST_PLACES):f}"
 
 
 def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
@@ -61,7 +69,8 @@ class Field:
     (``"category__name"``) or an expression. ``attribute`` is where a model
     instance holds the same value, when it is not the lookup itself (dots for
     ``__``). ``kind`` says how the value is written: as is, ``money``,
-    ``timestamp``, ``text`` or ``json`` (a JSON column, parsed if read as text).
+    ``cost`` (4 places), ``timestamp``, ``text`` or ``json`` (a JSON column,
+    parsed if read as text).
     """
 
     name: str
@@ -111,6 +120,7 @@ class Representation:
         tz = timezone.get_current_timezone()
         writers = {
             "money": money,
+            "cost": cost,
             "timestamp": partial(timestamp, tz=tz),
             "text": str,
             "json": json_value,

@@ -1,10 +1,12 @@
 """Serializer pieces shared by the apps."""
 
 import re
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
 from django.http import QueryDict
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -146,3 +148,33 @@ class BoundedListSchema(OpenApiSerializerFieldExtension):
         if field.min_length is not None:
             schema["minItems"] = field.min_length
         return schema
+
+
+# RFC 3339 allows offsets up to 23:59; PostgreSQL (and so the field) 15:59.
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"(?:[Zz]|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])$",
+    }
+)
+class UtcDateTimeField(serializers.DateTimeField):
+    """A date-time in, turned into UTC, within what PostgreSQL stores."""
+
+    default_error_messages = {"range": "The date/time or its offset is out of range."}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601")
+        try:
+            # The offset as written: DRF's own parsing converts it away.
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        offset = parsed.utcoffset() if parsed is not None else None
+        if offset is not None and abs(offset) >= timedelta(hours=16):
+            self.fail("range")
+        try:
+            return super().to_internal_value(value).astimezone(UTC)
+        except OverflowError:
+            self.fail("range")

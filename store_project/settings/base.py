@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "customers",
     "staff",
     "sales",
+    "purchasing",
     "integrations",
     "reports",
     "audit",

@@ -13,6 +13,8 @@ from tests.factories import (
     EmployeeFactory,
     OrderFactory,
     ProductFactory,
+    PurchaseOrderFactory,
+    SupplierFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +44,21 @@ def make_products(count: int) -> None:
         ProductFactory(category=categories[n % 3], stock=n % 4, reorder_level=2)
 
 
+def make_purchase_orders(count: int) -> None:
+    suppliers = SupplierFactory.create_batch(3)
+    product = ProductFactory()
+    for n in range(count):
+        PurchaseOrderFactory(supplier=suppliers[n % 3], lines=[(product, 1, "1.00")])
+
+
 CASES = [
     ("admin:sales_order_changelist", make_orders),
     ("admin:catalog_product_changelist", make_products),
     ("admin:customers_client_changelist", ClientFactory.create_batch),
     ("admin:catalog_category_changelist", CategoryFactory.create_batch),
     ("admin:staff_employee_changelist", EmployeeFactory.create_batch),
+    ("admin:purchasing_purchaseorder_changelist", make_purchase_orders),
+    ("admin:catalog_supplier_changelist", SupplierFactory.create_batch),
 ]
 
 

@@ -26,6 +26,8 @@ EXPECTED = {
         "delivery": VIEW,
         "taxclass": READ_WRITE,
         "auditentry": VIEW,
+        "supplier": READ_WRITE,
+        "purchaseorder": READ_WRITE,
     },
     "clerk": {
         "category": VIEW,
@@ -38,6 +40,8 @@ EXPECTED = {
         "employee": VIEW,
         "order": READ_WRITE,
         "taxclass": VIEW,
+        "supplier": VIEW,
+        "purchaseorder": VIEW,
     },
     "warehouse": {
         "category": VIEW,
@@ -50,6 +54,8 @@ EXPECTED = {
         "employee": VIEW,
         "order": VIEW,
         "taxclass": VIEW,
+        "supplier": VIEW,
+        "purchaseorder": VIEW,
     },
 }
 ORDER_ACTIONS = {

@@ -14,6 +14,8 @@ from tests.factories import (
     LocationFactory,
     OrderFactory,
     ProductFactory,
+    PurchaseOrderFactory,
+    SupplierFactory,
     UserFactory,
 )
 from tests.helpers import assert_error
@@ -42,6 +44,12 @@ class World:
     in_transit: object
     tax_class: object
     spare_tax_class: object
+    supplier: object
+    spare_supplier: object
+    purchase_draft: object
+    spare_purchase_draft: object
+    purchase_ordered: object
+    purchase_partial: object
 
 
 @pytest.fixture
@@ -76,7 +84,33 @@ def world():
         in_transit=_transfer(product, ship=True),
         tax_class=TaxClass.objects.create(name="Quebec"),
         spare_tax_class=TaxClass.objects.create(name="Spare"),
+        supplier=SupplierFactory(),
+        spare_supplier=SupplierFactory(),
+        purchase_draft=_purchase(product),
+        spare_purchase_draft=_purchase(product),
+        purchase_ordered=_purchase(product, "order"),
+        purchase_partial=_purchase(product, "order", "receive"),
     )
+
+
+def _purchase(product, *actions):
+    from purchasing.services import purchase_order_transition
+
+    purchase_order = PurchaseOrderFactory(lines=[(product, 4, "1.2500")])
+    for name in actions:
+        purchase_order_transition(
+            purchase_order_id=purchase_order.pk,
+            action=name,
+            received={product.pk: 1} if name == "receive" else None,
+        )
+    return purchase_order
+
+
+def purchase_body(w):
+    return {
+        "supplier": w.supplier.pk,
+        "lines": [{"product": w.product.pk, "quantity": 2, "unit_cost": "1.5000"}],
+    }
 
 
 def _transfer(product, ship=False):
@@ -197,6 +231,72 @@ OPERATIONS = [
     ("ship transfer", "post", "transfers/{transfer}/ship/", None, FULFIL),
     ("receive transfer", "post", "transfers/{in_transit}/receive/", None, FULFIL),
     ("cancel transfer", "post", "transfers/{in_transit}/cancel/", None, FULFIL),
+    ("list suppliers", "get", "suppliers/", None, READ),
+    ("read supplier", "get", "suppliers/{supplier}/", None, READ),
+    ("create supplier", "post", "suppliers/", NAME, MANAGER),
+    ("update supplier", "put", "suppliers/{supplier}/", NAME, MANAGER),
+    ("patch supplier", "patch", "suppliers/{supplier}/", NAME, MANAGER),
+    ("delete supplier", "delete", "suppliers/{spare_supplier}/", None, MANAGER),
+    ("list purchase orders", "get", "purchase-orders/", None, READ),
+    ("read purchase order", "get", "purchase-orders/{purchase_draft}/", None, READ),
+    ("create purchase order", "post", "purchase-orders/", purchase_body, MANAGER),
+    (
+        "update purchase order",
+        "put",
+        "purchase-orders/{purchase_draft}/",
+        purchase_body,
+        MANAGER,
+    ),
+    (
+        "patch purchase order",
+        "patch",
+        "purchase-orders/{purchase_draft}/",
+        {"notes": "x"},
+        MANAGER,
+    ),
+    (
+        "delete purchase order",
+        "delete",
+        "purchase-orders/{spare_purchase_draft}/",
+        None,
+        MANAGER,
+    ),
+    (
+        "order purchase order",
+        "post",
+        "purchase-orders/{purchase_draft}/order/",
+        None,
+        MANAGER,
+    ),
+    (
+        "receive purchase order",
+        "post",
+        "purchase-orders/{purchase_ordered}/receive/",
+        None,
+        FULFIL,
+    ),
+    (
+        "close purchase order",
+        "post",
+        "purchase-orders/{purchase_partial}/close/",
+        None,
+        MANAGER,
+    ),
+    (
+        "cancel purchase order",
+        "post",
+        "purchase-orders/{purchase_ordered}/cancel/",
+        None,
+        MANAGER,
+    ),
+    ("reorder suggestions", "get", "reorder-suggestions/", None, READ),
+    (
+        "create reorder drafts",
+        "post",
+        "reorder-suggestions/create-purchase-orders/",
+        {},
+        MANAGER,
+    ),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 
@@ -304,3 +404,55 @@ def test_each_transitions_permission_is_real_and_given_to_the_contracts_roles(na
         TRANSITION_ROLES[name]
     )
     assert set(holders) == TRANSITION_ROLES[name]
+
+
+# The contract's roles for each purchase order transition (its table).
+PURCHASE_TRANSITION_ROLES = {
+    "order": MANAGER,
+    "receive": FULFIL,
+    "close": MANAGER,
+    "cancel": MANAGER,
+}
+
+
+def test_every_purchase_order_transition_is_in_the_contracts_role_table():
+    from purchasing.services import TRANSITIONS
+
+    assert set(TRANSITIONS) == set(PURCHASE_TRANSITION_ROLES)
+
+
+@pytest.mark.parametrize("name", sorted(PURCHASE_TRANSITION_ROLES))
+def test_each_purchase_transitions_permission_goes_to_the_contracts_roles(name):
+    from django.contrib.auth.models import Group, Permission
+
+    from purchasing.services import TRANSITIONS
+
+    ensure_roles()
+    permission = TRANSITIONS[name].permission
+    app_label, codename = permission.split(".")
+    real = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    )
+    holders = Group.objects.filter(permissions__in=real).values_list("name", flat=True)
+
+    assert real.exists(), permission
+    assert set(holders) == PURCHASE_TRANSITION_ROLES[name]
+
+
+def test_a_refused_purchase_write_changes_nothing(world):
+    from purchasing.models import PurchaseOrder
+
+    api = principal_client("clerk")
+    count = PurchaseOrder.objects.count()
+
+    api.post("/api/v1/purchase-orders/", purchase_body(world), format="json")
+    api.post(f"/api/v1/purchase-orders/{world.purchase_draft.pk}/order/")
+    api.post(f"/api/v1/purchase-orders/{world.purchase_ordered.pk}/receive/")
+    api.post("/api/v1/reorder-suggestions/create-purchase-orders/", {}, format="json")
+
+    world.purchase_draft.refresh_from_db()
+    world.purchase_ordered.refresh_from_db()
+    assert PurchaseOrder.objects.count() == count
+    assert world.purchase_draft.status == "draft"
+    assert world.purchase_ordered.status == "ordered"
+    assert world.purchase_ordered.lines.get().received_quantity == 0

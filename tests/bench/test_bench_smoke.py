@@ -117,3 +117,13 @@ def test_the_wrk_command_takes_fewer_connections_for_the_reports():
 
     assert command[1:3] == ["-t2", "-c2"]
     assert default[1:3] == ["-t2", f"-c{bench.CONNECTIONS}"]
+
+
+def test_reorder_suggestions_are_a_read_figure_judged_at_a_twentieth():
+    rows = bench.read_rows({"reorder": 1})
+
+    assert rows["reorder"].share == 0.05
+    assert rows["reorder"].queries == 1
+    assert set(bench.READ_PATHS) <= set(rows)
+    path = bench.READ_PATHS["reorder"].split("?")[0]
+    assert resolve(path).url_name == "reordersuggestion-list"

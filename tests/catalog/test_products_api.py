@@ -37,11 +37,12 @@ def test_create_product_records_the_opening_stock_in_the_ledger(manager_api):
     assert body["is_low_stock"] is False
     assert body["category_name"] == "Tools"
     assert body["is_active"] is True
+    assert (body["supplier"], body["average_cost"]) == (None, "0.0000")
     assert set(body) == {
         "id", "sku", "name", "description", "unit_price", "stock", "reorder_level",
         "is_low_stock", "category", "category_name", "is_active", "created_at",
         "updated_at",
-        "tax_class",  # v2
+        "tax_class", "supplier", "average_cost",  # v2
     }  # fmt: skip
     movement = StockMovement.objects.get(product_id=body["id"])
     assert (movement.quantity, movement.reason) == (12, "initial")

@@ -52,6 +52,7 @@ def test_the_migration_moves_a_seeded_stores_stock_to_main_and_back():
         orders=30,
         months=2,
         locations=1,  # v1 knew one stock per product
+        suppliers=0,  # nor purchases
         seed=5,
         password="demo-pass-123",
         stdout=None,

@@ -45,6 +45,8 @@ from tests.factories import (
     LocationFactory,
     OrderFactory,
     ProductFactory,
+    PurchaseOrderFactory,
+    SupplierFactory,
     UserFactory,
 )
 
@@ -74,6 +76,11 @@ STATE_REFUSALS = {
         "inactive_location",
         "out_of_scope",
         "not_in_locations",
+        # A supplier deactivated, a product not on the purchase order, a
+        # receipt of nothing: what the database holds decides.
+        "inactive_supplier",
+        "not_on_purchase_order",
+        "empty_receipt",
         # An amount discount above the lines' subtotal, a percent above 100
         # (the range depends on the kind); two rates of a class with one
         # name; unsetting the default class (move it instead).
@@ -204,6 +211,8 @@ def seeded():
             to_location=LocationFactory(),
             lines=[TransferLineSpec(products[0], 1)],
         ).pk,
+        "suppliers": SupplierFactory().pk,
+        "purchase-orders": PurchaseOrderFactory(lines=[(products[0], 5, "1.2500")]).pk,
         "audit-log": audit.record_create(employee, ["name"]).pk,
         "webhooks": Webhook.objects.create(
             url="http://127.0.0.1:9/hook",

@@ -40,10 +40,14 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 p.reorder_level,
                 p.is_active,
                 p.tax_class.name if p.tax_class else "",
+                p.supplier.name if p.supplier else "",
+                p.average_cost,
                 when(p.created_at),
                 when(p.updated_at),
             )
-            for p in products_with_stock().select_related("category", "tax_class")
+            for p in products_with_stock().select_related(
+                "category", "tax_class", "supplier"
+            )
         ),
         "stock levels": sorted(
             (

@@ -469,3 +469,41 @@ def test_the_check_finds_a_tax_that_is_not_its_rate_of_the_net():
     assert found["order discount or tax differs from the sum of its lines'"] == [
         line.order_id
     ]
+
+
+# --- Purchasing -----------------------------------------------------------------
+
+
+def test_the_demo_buys_from_suppliers_in_every_purchase_order_status():
+    from catalog.models import Supplier
+    from purchasing.models import PurchaseOrder
+
+    seed(seed=5)
+
+    statuses = set(PurchaseOrder.objects.values_list("status", flat=True))
+    assert statuses == {
+        "draft",
+        "ordered",
+        "partially_received",
+        "received",
+        "closed",
+        "cancelled",
+    }
+    assert Supplier.objects.filter(is_active=False).exists()
+    with_supplier = Product.objects.exclude(supplier=None)
+    assert with_supplier.count() >= SMALL["products"] * 0.8
+    assert not with_supplier.filter(average_cost=0).exists()
+    assert StockMovement.objects.filter(reason="purchase").exists()
+    assert invariant_violations() == {}
+
+
+def test_the_invariants_catch_an_average_cost_off_its_receipts():
+    seed(seed=5)
+    product = Product.objects.exclude(average_cost=0).first()
+    Product.objects.filter(pk=product.pk).update(
+        average_cost=product.average_cost + Decimal("0.0001")
+    )
+
+    assert invariant_violations() == {
+        "average cost is not its receipts' moving average": [product.pk]
+    }

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             ("orders", "number of orders"),
             ("months", "how many months of order history"),
             ("locations", "number of locations: MAIN, a store, a warehouse"),
+            ("suppliers", "suppliers bought from (0: no purchasing), at most 3"),
         ]:
             default = getattr(defaults, name)
             parser.add_argument(
