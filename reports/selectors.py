@@ -357,11 +357,6 @@ class InventoryReport:
         return sum((row.value for row in self.rows), _ZERO)
 
 
-def _average_cost_sql() -> str:
-    """A product's average cost: ``0.0000`` until purchases record one."""
-    return "0.0000::numeric(14, 4)"
-
-
 def _inventory_sql(*, location: bool) -> str:
     at_location = "AND s.location_id = %(location)s" if location else ""
     sold_at = "AND o.location_id = %(location)s" if location else ""
@@ -384,7 +379,7 @@ def _inventory_sql(*, location: bool) -> str:
             GROUP BY l.product_id
         )
         SELECT p.id, p.sku, p.name, COALESCE(stock.on_hand, 0),
-               {_average_cost_sql()}, COALESCE(sold.units, 0)
+               p.average_cost, COALESCE(sold.units, 0)
         FROM {Product._meta.db_table} p
         LEFT JOIN stock ON stock.product_id = p.id
         LEFT JOIN sold ON sold.product_id = p.id

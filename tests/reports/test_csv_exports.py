@@ -64,6 +64,8 @@ def test_products_as_csv_are_every_row_not_one_page_with_the_lists_fields(
         "category",
         "category_name",
         "tax_class",
+        "supplier",
+        "average_cost",
         "is_active",
         "created_at",
         "updated_at",

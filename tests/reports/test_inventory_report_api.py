@@ -149,3 +149,22 @@ def test_value_is_on_hand_times_average_cost_rounded_half_up():
 
     assert row.value == Decimal("0.02")  # 0.015 -> 0.02
     assert row.days_of_cover is None
+
+
+def test_goods_received_at_cost_are_valued_at_their_average_cost(manager_api):
+    from purchasing.services import purchase_order_transition
+    from tests.factories import PurchaseOrderFactory
+
+    product = ProductFactory(name="Glue", stock=0)
+    for cost in ("0.3333", "0.6667"):
+        purchase_order = PurchaseOrderFactory(lines=[(product, 3, Decimal(cost))])
+        purchase_order_transition(purchase_order_id=purchase_order.pk, action="order")
+        response = manager_api.post(
+            f"/api/v1/purchase-orders/{purchase_order.pk}/receive/", {}, format="json"
+        )
+        assert response.status_code == 200, response.content
+
+    row = row_of(manager_api.get(URL).json(), product)
+
+    # (3 x 0.3333 + 3 x 0.6667) / 6 = 0.5000; 6 x 0.5000 = 3.00
+    assert (row["on_hand"], row["average_cost"], row["value"]) == (6, "0.5000", "3.00")
