@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 
 from audit import services as audit
 from catalog import services as catalog_services
-from catalog.models import Category, Product, TaxClass
+from catalog.models import Category, Product, Supplier, TaxClass
 from store_project.api.serializers import StrictCharField
 from store_project.csv_import import (
     ImportResult,
@@ -38,23 +38,30 @@ COLUMNS = (
     "reorder_level",
     "is_active",
     "tax_class",
+    "supplier",
     "stock",
 )
 # Who may import: it creates and changes products, and creates categories.
 PERMISSIONS = ["catalog.add_product", "catalog.change_product", "catalog.add_category"]
 # Columns that name an object which must exist: its model, and what a
 # refusal calls it. (A category named is created when missing.)
-_EXISTING = {"tax_class": (TaxClass, "tax class")}
+_EXISTING = {
+    "tax_class": (TaxClass, "tax class"),
+    "supplier": (Supplier, "supplier"),
+}
 
 
 class ProductRowSerializer(ProductSerializer):
-    """A product as a row of the file: the API's product, with its category
-    and tax class given by name instead of id."""
+    """A product as a row of the file: the API's product, with its category,
+    tax class and supplier given by name instead of id."""
 
     sku = StrictCharField(max_length=64)
     category = StrictCharField(max_length=Category._meta.get_field("name").max_length)
     tax_class = StrictCharField(
         max_length=TaxClass._meta.get_field("name").max_length, required=False
+    )
+    supplier = StrictCharField(
+        max_length=Supplier._meta.get_field("name").max_length, required=False
     )
 
 
@@ -71,9 +78,10 @@ def products_import(
     A row whose SKU a product has updates it (an empty cell leaves the field
     as it is; ``stock`` is ignored); any other row creates one (an empty cell
     takes the API's default; ``stock`` is its opening stock at the default
-    location). A category named but missing is created; a tax class must
-    exist. Any problem refuses the whole file (``RowsRefused``, one problem
-    each), and nothing is written; ``dry_run`` checks and counts only.
+    location). A category named but missing is created; a tax class or
+    supplier must exist. Any problem refuses the whole file (``RowsRefused``,
+    one problem each), and nothing is written; ``dry_run`` checks and counts
+    only.
     """
     rows = read_csv(data, columns=COLUMNS, required="sku")
     problems = duplicate_keys(rows, column="sku", key=_key)

@@ -232,6 +232,25 @@ def test_an_unknown_tax_class_is_refused_and_a_known_one_is_set(manager_api):
     assert Product.objects.get(sku="A-1").tax_class == reduced
 
 
+def test_a_supplier_is_named_and_must_exist(manager_api):
+    from tests.factories import SupplierFactory
+
+    acme = SupplierFactory(name="Acme Tools")
+    text = "sku,name,unit_price,category,supplier\n"
+
+    refused = post(manager_api, text + "A-1,One,1.00,X,Nobody\n")
+    assert_error(refused, 400, code="does_not_exist", attr="row 1: supplier")
+    assert not Product.objects.exists()
+
+    assert post(manager_api, text + "A-1,One,1.00,X,acme tools\n").status_code == 200
+    product = manager_api.get(f"/api/v1/products/{Product.objects.get().pk}/").json()
+    assert product["supplier"] == acme.pk
+    # An empty cell leaves it as it is on an update.
+    answer = post(manager_api, text + "A-1,One,2.00,X,\n").json()
+    assert answer["updated"] == 1
+    assert Product.objects.get().supplier == acme
+
+
 def test_a_leading_bom_is_ignored(manager_api):
     response = post(manager_api, b"\xef\xbb\xbfsku,name,unit_price,category\nA,B,1,C\n")
 
