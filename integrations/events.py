@@ -36,12 +36,13 @@ EVENTS: dict[str, EventKind] = {
     T.ORDER_SHIPPED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.ORDER_DELIVERED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.ORDER_CANCELLED: EventKind("order", "sales.serializers.OrderSerializer"),
+    T.RETURN_CREATED: EventKind("return", "sales.serializers.ReturnSerializer"),
     T.PRODUCT_PRICE_CHANGED: EventKind(
         "product", "inventory.serializers.ProductSerializer"
     ),
     # Not recorded yet; their services add the call when they exist:
     # T.STOCK_LOW: EventKind("stock_level", "<app>.serializers.StockLevelSerializer"),
-    # T.RETURN_CREATED, T.PURCHASE_ORDER_RECEIVED, T.TRANSFER_RECEIVED likewise.
+    # T.PURCHASE_ORDER_RECEIVED, T.TRANSFER_RECEIVED likewise.
 }
 
 

@@ -20,6 +20,8 @@ _READ = [
     "sales.view_order",
     "sales.view_orderline",
     "sales.view_orderstatuschange",
+    "sales.view_return",
+    "sales.view_returnline",
 ]
 _CLIENT_WRITE = ["customers.add_client", "customers.change_client"]
 _DRAFT_ORDERS = [
@@ -33,6 +35,7 @@ _DRAFT_ORDERS = [
     "sales.cancel_order",
 ]
 _FULFILMENT = ["sales.ship_order", "sales.deliver_order"]
+_RETURNS = ["sales.add_return"]
 _STOCK = ["catalog.adjust_stock", "inventory.change_stocklevel"]
 _WEBHOOKS = [
     "integrations.view_webhook",
@@ -77,13 +80,14 @@ ROLES: dict[str, list[str]] = {
         *_TRANSFERS,
         *_DRAFT_ORDERS,
         *_FULFILMENT,
+        *_RETURNS,
         "sales.view_reports",
         *_WEBHOOKS,
         "audit.view_auditentry",
         # Managers see and act at every location, whatever their employee's.
         "inventory.access_all_locations",
     ],
-    "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
+    "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS, *_RETURNS],
     "warehouse": [*_READ, *_STOCK, *_TRANSFERS, *_FULFILMENT],
 }
 

@@ -13,7 +13,7 @@ from inventory.views import (
     StockMovementViewSet,
     TransferViewSet,
 )
-from sales.views import OrderViewSet
+from sales.views import OrderViewSet, ReturnViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
 from store_project.api.router import router
@@ -28,6 +28,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
+router.register("returns", ReturnViewSet, basename="return")
 router.register("audit-log", AuditEntryViewSet, basename="auditentry")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
