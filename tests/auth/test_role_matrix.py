@@ -42,10 +42,12 @@ class World:
     in_transit: object
     tax_class: object
     spare_tax_class: object
+    a_return: object
 
 
 @pytest.fixture
 def world():
+    from sales.returns import ReturnLineSpec, return_create
     from sales.services import order_transition
 
     category = CategoryFactory()
@@ -56,6 +58,13 @@ def world():
     shipped = OrderFactory(client=client, lines=[(product, 1)])
     order_transition(order_id=shipped.pk, action="confirm")
     order_transition(order_id=shipped.pk, action="ship")
+    returned = OrderFactory(client=client, lines=[(product, 2)])
+    for action in ("confirm", "ship"):
+        order_transition(order_id=returned.pk, action=action)
+    a_return = return_create(
+        order_id=returned.pk,
+        lines=[ReturnLineSpec(product.pk, 1, restock=True, reason="unwanted")],
+    )
     return World(
         category=category,
         product=product,
@@ -76,6 +85,7 @@ def world():
         in_transit=_transfer(product, ship=True),
         tax_class=TaxClass.objects.create(name="Quebec"),
         spare_tax_class=TaxClass.objects.create(name="Spare"),
+        a_return=a_return,
     )
 
 
@@ -103,6 +113,11 @@ def transfer_body(w):
         "to_location": w.transfer.to_location_id,
         "lines": [{"product": w.product.pk, "quantity": 1}],
     }
+
+
+def return_body(w):
+    line = {"product": w.product.pk, "quantity": 1, "restock": True}
+    return {"lines": [{**line, "reason": "defective"}]}
 
 
 def product_body(w):
@@ -187,6 +202,9 @@ OPERATIONS = [
     ("ship transfer", "post", "transfers/{transfer}/ship/", None, FULFIL),
     ("receive transfer", "post", "transfers/{in_transit}/receive/", None, FULFIL),
     ("cancel transfer", "post", "transfers/{in_transit}/cancel/", None, FULFIL),
+    ("list returns", "get", "returns/", None, READ),
+    ("read return", "get", "returns/{a_return}/", None, READ),
+    ("record a return", "post", "orders/{shipped}/returns/", return_body, SALES),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

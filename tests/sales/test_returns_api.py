@@ -1,14 +1,16 @@
 """Returns through the API: refunds to the cent, stock back, refusals change nothing."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from audit.models import AuditEntry
+from catalog.services import RateSpec, tax_class_create
 from integrations.models import Event, Webhook
 from inventory.models import StockMovement
 from inventory.services import stock_apply
 from sales.models import Order, OrderLine, Return, ReturnLine
+from sales.money import Discount
 from sales.returns import ReturnLineSpec, return_create
 from sales.services import order_transition
 from staff.services import employee_create
@@ -347,3 +349,44 @@ def test_who_may_record_a_return(as_role, role, status):
 
 def test_a_user_in_no_group_reads_no_returns(as_role):
     assert_error(as_role().get(RETURNS), 403)
+
+
+def test_three_awkward_returns_refund_exactly_what_a_taxed_discounted_line_cost(
+    manager_api,
+):
+    quebec = tax_class_create(
+        name="Quebec",
+        rates=[
+            RateSpec(name="GST", rate=Decimal("0.05")),
+            RateSpec(name="QST", rate=Decimal("0.09975")),
+        ],
+    )
+    lamp = ProductFactory(unit_price=Decimal("19.99"), stock=50, tax_class=quebec)
+    bulb = ProductFactory(unit_price=Decimal("3.47"), stock=50, tax_class=quebec)
+    order = OrderFactory(
+        lines=[(lamp, 7), (bulb, 11)], discount=Discount("percent", Decimal("12.5"))
+    )
+    for action in ("confirm", "ship", "deliver"):
+        order_transition(order_id=order.pk, action=action)
+    line = order.lines.get(product=lamp)
+    line.refresh_from_db()
+    assert line.taxes[0]["rate"] != line.taxes[1]["rate"]
+    assert line.discount_amount > 0
+
+    refunds = [
+        Decimal(_post(manager_api, order, _line(lamp, q)).json()["refund_amount"])
+        for q in (3, 1, 3)
+    ]
+
+    paid = line.net_amount + line.tax_amount
+    assert refunds[0] == (paid * 3 / 7).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert refunds[1] == (paid / 7).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert sum(refunds) == paid
+    order.refresh_from_db()
+    assert order.refunded_amount == paid
+    shown = manager_api.get(f"{ORDERS}{order.pk}/").json()
+    assert shown["refunded_amount"] == f"{paid:.2f}"
+    bulbs = _post(manager_api, order, _line(bulb, 11)).json()
+    order.refresh_from_db()
+    assert order.refunded_amount == order.total_amount
+    assert Decimal(bulbs["refund_amount"]) == order.total_amount - paid
