@@ -22,6 +22,9 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        # Recorded from an order's page (the "Record a return" button), so
+        # the list itself only reads.
+        "return": VIEW,
         "webhook": READ_WRITE,
         "delivery": VIEW,
         "taxclass": READ_WRITE,
@@ -37,6 +40,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "return": VIEW,
         "taxclass": VIEW,
     },
     "warehouse": {
@@ -49,6 +53,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "return": VIEW,
         "taxclass": VIEW,
     },
 }

@@ -390,3 +390,15 @@ def test_three_awkward_returns_refund_exactly_what_a_taxed_discounted_line_cost(
     order.refresh_from_db()
     assert order.refunded_amount == order.total_amount
     assert Decimal(bulbs["refund_amount"]) == order.total_amount - paid
+
+
+def test_a_clients_export_holds_the_returns_of_their_orders(manager_api):
+    mug = ProductFactory()
+    order = _order([(mug, 2)])
+    _order([(mug, 1)])  # another client's
+    made = _post(manager_api, order, _line(mug, 1)).json()
+
+    export = manager_api.get(f"/api/v1/clients/{order.client_id}/export/").json()
+
+    assert export["returns"] == [made]
+    assert export["orders"][0]["refunded_amount"] == made["refund_amount"]
