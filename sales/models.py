@@ -77,7 +77,8 @@ class Order(models.Model):
     tax_total = models.DecimalField(**_MONEY)
     total_amount = models.DecimalField(**_MONEY)
     # The sum of the refunds of its returns; written only by return_create.
-    refunded_amount = models.DecimalField(**_MONEY)
+    # Its default is the database's too, for the demo's COPY writer.
+    refunded_amount = models.DecimalField(**_MONEY, db_default=Decimal("0.00"))
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -206,7 +207,7 @@ class OrderLine(models.Model):
     taxes = models.JSONField(default=list, blank=True)
     tax_amount = models.DecimalField(**_MONEY)
     # Units of this line given back by returns; written only by return_create.
-    returned_quantity = models.IntegerField(default=0)
+    returned_quantity = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]

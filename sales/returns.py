@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from audit import services as audit
 from integrations.events import event_record
@@ -110,7 +111,10 @@ def return_create(
         [order_lines[spec.product_id] for spec in lines], ["returned_quantity"]
     )
     order.refunded_amount += total
-    Order.objects.filter(pk=order.pk).update(refunded_amount=order.refunded_amount)
+    order.updated_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(
+        refunded_amount=order.refunded_amount, updated_at=order.updated_at
+    )
     restocked = {row.product_id: row.quantity for row in rows if row.restock}
     if restocked:
         stock_apply(

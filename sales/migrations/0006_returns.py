@@ -80,13 +80,16 @@ class Migration(migrations.Migration):
             model_name="order",
             name="refunded_amount",
             field=models.DecimalField(
-                decimal_places=2, default=Decimal("0.00"), max_digits=12
+                db_default=Decimal("0.00"),
+                decimal_places=2,
+                default=Decimal("0.00"),
+                max_digits=12,
             ),
         ),
         migrations.AddField(
             model_name="orderline",
             name="returned_quantity",
-            field=models.IntegerField(default=0),
+            field=models.IntegerField(db_default=0, default=0),
         ),
         migrations.AddConstraint(
             model_name="order",
