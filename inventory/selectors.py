@@ -79,14 +79,22 @@ def location_scope(user) -> frozenset[int] | None:
         and not user.is_superuser
         and not user.has_perm(ALL_LOCATIONS_PERMISSION)
     ):
-        # The employees' locations, through the relation staff declares:
-        # inventory does not import staff, which depends on it.
-        ids = frozenset(
-            Location.objects.filter(employees__user=user).values_list("id", flat=True)
-        )
-        scope = ids or None
+        ids = getattr(user, "_employee_location_ids", None)
+        if ids is None:
+            # The employees' locations, through the relation staff declares:
+            # inventory does not import staff, which depends on it.
+            ids = Location.objects.filter(employees__user=user).values_list(
+                "id", flat=True
+            )
+        scope = frozenset(ids) or None
     user._location_scope = scope
     return scope
+
+
+def remember_employee_locations(user, location_ids) -> None:
+    """Give ``location_scope`` the ids of ``user``'s employee's locations,
+    read by the caller (token authentication reads them with the user)."""
+    user._employee_location_ids = frozenset(location_ids)
 
 
 def scoped(queryset: QuerySet, user, *fields: str) -> QuerySet:

@@ -288,7 +288,9 @@ class DiscountInputSerializer(serializers.Serializer):
 class OrderWriteSerializer(serializers.Serializer):
     """Create or change a draft: the lines given replace the old ones."""
 
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    # Only the id: the order needs nothing else of the client, and reading its
+    # phone and address would decrypt them.
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.only("id"))
     employee = serializers.PrimaryKeyRelatedField(
         queryset=Employee.objects.all(),
         allow_null=True,

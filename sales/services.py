@@ -250,7 +250,8 @@ def _money_of(rows: list[OrderLine], discount: money.Discount | None) -> dict:
 def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
     for row in rows:
         row.order = order
-    with unique_violations_as_invalid_input(_LINE_UNIQUE):
+    # Both callers are atomic blocks that this error leaves: no savepoint.
+    with unique_violations_as_invalid_input(_LINE_UNIQUE, savepoint=False):
         OrderLine.objects.bulk_create(rows)
 
 

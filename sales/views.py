@@ -93,6 +93,10 @@ class OrderViewSet(ServiceModelViewSet):
         # one query of plain rows; nothing to prefetch here.
         return scoped(Order.objects.all(), self.request.user)
 
+    def list_statement_key(self):
+        scope = location_scope(self.request.user)
+        return "every location" if scope is None else scope
+
     representation = ORDER
 
     def represent_rows(self, rows):

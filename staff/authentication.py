@@ -10,6 +10,8 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from inventory.selectors import remember_employee_locations
+
 from .models import Employee
 
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -30,6 +32,7 @@ def _query() -> tuple[str, list[str], list[str]]:
     user_perms = User.user_permissions.through._meta
     group_perms = Group.permissions.through._meta
     user_groups = User.groups.through._meta
+    employee_locations = Employee.locations.through._meta
     name = (
         f"ct.{qn(ContentType._meta.get_field('app_label').column)} || '.' || "
         f"p.{qn(Permission._meta.get_field('codename').column)}"
@@ -47,7 +50,11 @@ def _query() -> tuple[str, list[str], list[str]]:
                ARRAY(SELECT {name} FROM {qn(user_groups.db_table)} g
                      JOIN {qn(group_perms.db_table)} x ON x.group_id = g.group_id
                      {permission}
-                     WHERE g.user_id = u.id)
+                     WHERE g.user_id = u.id),
+               ARRAY(SELECT x.{qn(employee_locations.get_field("location").column)}
+                     FROM {qn(employee_locations.db_table)} x
+                     WHERE x.{qn(employee_locations.get_field("employee").column)}
+                         = e.{qn(Employee._meta.pk.column)})
         FROM {qn(Token._meta.db_table)} t
         JOIN {qn(User._meta.db_table)} u ON u.{qn(User._meta.pk.column)} = t.user_id
         LEFT JOIN {qn(Employee._meta.db_table)} e ON e.user_id = u.id
@@ -67,9 +74,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
     which cost DRF and Django's ``ModelBackend`` three ORM queries (token and
     user, the user's own permissions, their groups'), more CPU than the rest
     of a product-list request. One SQL statement reads the token, the user,
-    their employee record (a new order defaults to it) and both permission
-    sets, which fill the backend's per-request caches: as fresh as before,
-    since they are read on every request.
+    their employee record (a new order defaults to it), both permission sets,
+    which fill the backend's per-request caches, and the employee's locations
+    (the user's location scope): as fresh as before, since they are read on
+    every request.
     """
 
     def authenticate_credentials(self, key):
@@ -89,7 +97,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
             employee = Employee.from_db(connection.alias, employee_names, employee_row)
             Employee.user.field.set_cached_value(employee, user)
         Employee.user.field.remote_field.set_cached_value(user, employee)
-        created, user_permissions, group_permissions = row[-3:]
+        created, user_permissions, group_permissions, location_ids = row[-4:]
+        remember_employee_locations(user, location_ids)
         token = self.get_model().from_db(
             connection.alias, ["key", "user_id", "created"], [key, user.pk, created]
         )

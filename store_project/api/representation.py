@@ -8,7 +8,7 @@ which give exactly DRF's output (tests compare both on the same objects).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import partial
 from operator import attrgetter
@@ -18,6 +18,7 @@ from django.db.models import Expression
 from django.utils import timezone
 
 _CENT = Decimal("0.01")
+_UTC_Z = orjson.OPT_UTC_Z
 
 
 def money(value: Decimal | str | None) -> str | None:
@@ -39,7 +40,11 @@ def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
     """
     if value is None:
         return None
-    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
+    tz = tz or timezone.get_current_timezone()
+    if tz is UTC or getattr(tz, "key", None) == "UTC":
+        # The same text, written by orjson in a quarter of isoformat's time.
+        return orjson.dumps(value.astimezone(UTC), option=_UTC_Z)[1:-1].decode()
+    text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

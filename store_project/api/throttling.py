@@ -90,12 +90,27 @@ class _Outage:
 outage = _Outage()
 
 
+def _client_of(shared):
+    """The redis-py client of Django's Redis cache ``shared``, made once.
+
+    Django's ``RedisCache`` makes a new client object for every command, and
+    building one (its response callbacks) cost more than the round trip. The
+    cache object is per thread (``caches`` is thread-local), and so is this.
+    """
+    client = getattr(shared, "_throttle_client", None)
+    if client is None:
+        client = shared._cache.get_client(write=True)
+        shared._throttle_client = client
+    return client
+
+
 class SharedRateThrottle(throttling.SimpleRateThrottle):
     """SimpleRateThrottle whose counts live in the shared cache when there is one.
 
     With a per-process cache configured, DRF's own sliding window runs on
     ``cache``. With Redis, each client has a counter per fixed window of the
-    rate's duration, incremented atomically; the count is the current window's
+    rate's duration, incremented atomically (under the cache's keys, written
+    as the cache writes integers); the count is the current window's
     plus the previous one's weighted by how much of it still overlaps the last
     ``duration`` seconds (a sliding window, to within the previous window's
     spread). A refused request is taken back off its counter, as DRF does not
@@ -122,20 +137,22 @@ class SharedRateThrottle(throttling.SimpleRateThrottle):
     def _allow_shared(self, shared) -> bool:
         now = self.timer()
         window, offset = divmod(now, self.duration)
-        current_key = f"{self.key}:{int(window)}"
-        try:
-            count = shared.incr(current_key)
-        except ValueError:  # the window's first request (Django's incr needs a key)
-            if shared.add(current_key, 1, timeout=2 * self.duration):
-                count = 1
-            else:
-                count = shared.incr(current_key)
-        previous = shared.get(f"{self.key}:{int(window) - 1}", 0)
+        current = shared.make_and_validate_key(f"{self.key}:{int(window)}")
+        previous = shared.make_and_validate_key(f"{self.key}:{int(window) - 1}")
+        # One round trip: count this request, start the window's expiry if it
+        # is the window's first, read the previous window's count.
+        redis = _client_of(shared)
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(current)
+        pipe.expire(current, 2 * self.duration, nx=True)
+        pipe.get(previous)
+        count, _, before = pipe.execute()
+        before = int(before or 0)
         overlap = 1 - offset / self.duration
-        if previous * overlap + count <= self.num_requests:
+        if before * overlap + count <= self.num_requests:
             return True
-        shared.decr(current_key)
-        self._shared_wait = self._seconds_until_allowed(previous, count - 1, offset)
+        redis.decr(current)
+        self._shared_wait = self._seconds_until_allowed(before, count - 1, offset)
         return False
 
     def _seconds_until_allowed(self, previous: int, current: int, offset: float):

@@ -1,5 +1,8 @@
 """A ModelViewSet whose writes go through the app's services."""
 
+from collections.abc import Hashable
+
+from django.db import connections
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 
@@ -28,12 +31,25 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def represent_rows(self, rows: list[tuple]) -> list[dict]:
         return self.representation.write(rows)
 
+    def list_statement_key(self) -> Hashable | None:
+        """What ``get_queryset()`` depends on, for a list whose unfiltered
+        statement may be compiled once per process and kept under this key
+        (e.g. the user's location scope); None: compiled on every request."""
+        return None
+
     def list(self, request, *args, **kwargs):
         if self.representation is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
         columns = self.representation.columns
-        page = self.paginate_queryset(queryset.values_list(*columns))
+        key = None
+        if _PAGE_ONLY.issuperset(request.query_params):
+            key = self.list_statement_key()
+        if key is None:
+            rows = queryset.values_list(*columns)
+        else:
+            rows = CompiledRows(queryset, columns, (type(self), key))
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.represent_rows(page))
 
     def create_object(self, data: dict):
@@ -55,3 +71,54 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         self.delete_object(instance)
+
+
+# Query parameters that change only which page of the list is read.
+_PAGE_ONLY = frozenset({"page", "page_size"})
+
+
+class CompiledRows:
+    """A queryset's ``values_list(*columns)``, read by its SQL compiled once
+    per process and key.
+
+    Building a hot list's ``values_list`` and compiling it cost more than
+    running it, for the same SQL on every request without a filter. This
+    keeps that SQL (the ORM queryset stays its definition, and counts the
+    list as before) and reads a page as ``LIMIT``/``OFFSET`` of it, which is
+    what slicing the queryset sends. Only for statements whose SQL depends
+    on nothing but the key: see ``list_statement_key``.
+    """
+
+    _statements: dict = {}
+    MAX_STATEMENTS = 1_000
+
+    def __init__(self, queryset, columns: tuple, key: Hashable):
+        self.queryset = queryset
+        self.columns = columns
+        self.key = key
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[tuple]:
+        sql, params = self._statement()
+        connection = connections[self.queryset.db]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{sql} LIMIT %s OFFSET %s",
+                [*params, window.stop - window.start, window.start],
+            )
+            return cursor.fetchall()
+
+    def _statement(self) -> tuple[str, tuple]:
+        statement = self._statements.get(self.key)
+        if statement is None:
+            rows = self.queryset.values_list(*self.columns)
+            statement = rows.query.sql_with_params()
+            if len(self._statements) >= self.MAX_STATEMENTS:
+                self._statements.clear()
+            self._statements[self.key] = statement
+        return statement

@@ -6,10 +6,11 @@ from rest_framework.authentication import TokenAuthentication as DrfTokenAuthent
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from inventory.selectors import location_scope
 from staff.authentication import TokenAuthentication
 from staff.models import Employee
 from tests.conftest import client_for, ensure_roles
-from tests.factories import UserFactory
+from tests.factories import LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,26 @@ def test_the_employee_record_comes_along():
     assert ours.employee == employee
     assert ours.employee.user is ours
     assert getattr(_both(UserFactory())[0], "employee", None) is None
+
+
+@pytest.mark.parametrize("roles", [["clerk"], ["manager"], []])
+def test_the_location_scope_comes_along_with_no_query_of_its_own(
+    roles, django_assert_num_queries
+):
+    ensure_roles()
+    north, south, _ = (LocationFactory() for _ in range(3))
+    user = UserFactory(roles=roles)
+    Employee.objects.create(name="Ann", user=user).locations.set([north, south])
+    alone = UserFactory(roles=roles)  # no employee record: no scope
+
+    ours, theirs, _ = _both(user)
+    unscoped = _both(alone)[0]
+    with django_assert_num_queries(0):
+        scope = location_scope(ours)
+        assert location_scope(unscoped) is None
+
+    assert scope == location_scope(theirs)
+    assert scope == (None if roles == ["manager"] else {north.pk, south.pk})
 
 
 def test_unknown_token_and_inactive_user_are_refused():

@@ -7,8 +7,10 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils import timezone
 from psycopg.pq import Format
+from rest_framework import serializers
 
 from catalog.models import Product
+from store_project.api import representation
 from store_project.timestamps import TIMESTAMPTZ_OID, tz_loader
 from tests.factories import ProductFactory
 
@@ -55,3 +57,34 @@ def test_written_timestamps_read_back_exactly_in_any_current_time_zone():
 
     assert read == raw == moment
     assert read.utcoffset() == datetime.timedelta(0)
+
+
+UTC = datetime.UTC
+PLUS_5 = datetime.timezone(datetime.timedelta(hours=5))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Toronto"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 12, 1, 14, 3, 4, 123456, tzinfo=UTC),
+        datetime.datetime(2026, 12, 1, 14, 3, 4, tzinfo=UTC),  # no microseconds
+        datetime.datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC),  # DST starts
+        datetime.datetime(
+            2026,
+            6,
+            1,
+            0,
+            0,
+            0,
+            1,
+            tzinfo=datetime.timezone(datetime.timedelta(hours=5)),
+        ),
+        datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_representations_write_timestamps_as_drf_does(value, zone):
+    with timezone.override(zone):
+        assert representation.timestamp(value) == (
+            serializers.DateTimeField().to_representation(value)
+        )
