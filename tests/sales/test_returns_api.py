@@ -402,3 +402,31 @@ def test_a_clients_export_holds_the_returns_of_their_orders(manager_api):
 
     assert export["returns"] == [made]
     assert export["orders"][0]["refunded_amount"] == made["refund_amount"]
+
+
+def test_the_ledger_names_the_return_and_a_manual_return_needs_no_order(manager_api):
+    mug = ProductFactory(stock=5)
+    order = _order([(mug, 2)])
+    made = _post(manager_api, order, _line(mug, 1)).json()
+    manual = manager_api.post(
+        f"/api/v1/products/{mug.pk}/adjust-stock/",
+        {"quantity": 1, "reason": "return", "note": "No receipt"},
+        format="json",
+    )
+
+    movements = manager_api.get(
+        "/api/v1/stock-movements/", {"return": made["id"]}
+    ).json()["results"]
+    manual_returns = manager_api.get(
+        "/api/v1/stock-movements/", {"reason": "return"}
+    ).json()["results"]
+
+    assert manual.status_code == 200, manual.content
+    assert [(m["quantity"], m["order"], m["return"]) for m in movements] == [
+        (1, order.pk, made["id"])
+    ]
+    assert sorted((m["order"] or 0, m["return"] or 0) for m in manual_returns) == [
+        (0, 0),
+        (order.pk, made["id"]),
+    ]
+    assert stock_of(mug) == 5 - 2 + 1 + 1
