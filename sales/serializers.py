@@ -402,8 +402,12 @@ class ReturnLineInputSerializer(serializers.Serializer):
 class ReturnWriteSerializer(serializers.Serializer):
     """A return of some of a shipped or delivered order's lines."""
 
-    lines = ReturnLineInputSerializer(
-        many=True, allow_empty=False, max_length=MAX_LINES
+    # A ListField rather than many=True: the schema then says minItems too.
+    lines = serializers.ListField(
+        child=ReturnLineInputSerializer(),
+        allow_empty=False,
+        min_length=1,
+        max_length=MAX_LINES,
     )
     note = StrictCharField(allow_blank=True, required=False, max_length=10_000)
 

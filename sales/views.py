@@ -73,7 +73,20 @@ _WRITE = {"request": OrderWriteSerializer}
 )
 # The return's lines as the service judges them against the order.
 @extend_validation_errors(
-    ["not_on_order", "duplicate_product", "empty", "max_length", "min_value"],
+    [
+        # the list's own, which naming this field replaces in the schema
+        "required",
+        "null",
+        "not_a_list",
+        "empty",
+        "min_length",
+        "max_length",
+        # the service's judgement of each line
+        "not_on_order",
+        "duplicate_product",
+        "min_value",
+        "invalid_choice",
+    ],
     field_name="lines",
     actions=["returns"],
 )

@@ -10,10 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0008_product_stock_is_its_stock_levels"),
-        ("customers", "0002_encrypt_phone_address_and_anonymize"),
         ("inventory", "0002_main_location_holds_all_stock"),
         ("sales", "0005_order_location"),
-        ("staff", "0008_roles_client_export"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

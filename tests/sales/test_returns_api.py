@@ -218,7 +218,7 @@ def test_the_same_product_twice_in_one_return_is_refused(manager_api, hook):
 def test_a_return_without_lines_is_refused(manager_api):
     order = _order([(ProductFactory(), 1)])
 
-    assert_error(_post(manager_api, order), 400, attr="lines.non_field_errors")
+    assert_error(_post(manager_api, order), 400, code="empty", attr="lines")
     assert not Return.objects.exists()
 
 
