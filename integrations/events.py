@@ -40,9 +40,12 @@ EVENTS: dict[str, EventKind] = {
     T.PRODUCT_PRICE_CHANGED: EventKind(
         "product", "inventory.serializers.ProductSerializer"
     ),
+    T.TRANSFER_RECEIVED: EventKind(
+        "transfer", "inventory.serializers.TransferSerializer"
+    ),
+    T.STOCK_LOW: EventKind("stock_level", "inventory.serializers.StockLevelSerializer"),
     # Not recorded yet; their services add the call when they exist:
-    # T.STOCK_LOW: EventKind("stock_level", "<app>.serializers.StockLevelSerializer"),
-    # T.PURCHASE_ORDER_RECEIVED, T.TRANSFER_RECEIVED likewise.
+    # T.PURCHASE_ORDER_RECEIVED.
 }
 
 
@@ -82,13 +85,13 @@ _RECORD = f"""
 
 # Asked by every confirmation, so written out: its ORM equivalent,
 # ``Webhook.objects.filter(is_active=True, events__contains=[type]).exists()``,
-# is compiled anew each time.
-_SUBSCRIBED = f"""
-    SELECT EXISTS (
-        SELECT 1 FROM {Webhook._meta.db_table}
-        WHERE is_active AND events @> ARRAY[%s]::varchar(40)[]
-    )
-"""
+# is compiled anew each time. A boolean expression with one parameter (the
+# event type), which a caller may also put in a statement of its own.
+SUBSCRIBED = f"""EXISTS (
+    SELECT 1 FROM {Webhook._meta.db_table}
+    WHERE is_active AND events @> ARRAY[%s]::varchar(40)[]
+)"""
+_SUBSCRIBED = f"SELECT {SUBSCRIBED}"
 
 
 def subscribed(event_type: str) -> bool:
@@ -98,17 +101,22 @@ def subscribed(event_type: str) -> bool:
         return cursor.fetchone()[0]
 
 
-def event_record(*, event_type: str, instance) -> int | None:
+def event_record(
+    *, event_type: str, instance, subscribed_now: bool | None = None
+) -> int | None:
     """Record that ``event_type`` happened to ``instance``; answer the event's id.
 
     Must run inside the transaction of the change. When no active webhook
     subscribes to the type, nothing is written (``None``): an event nobody
-    is sent would only be purged later.
+    is sent would only be purged later. ``subscribed_now``: whether one
+    does, when the caller read it (``SUBSCRIBED``) earlier in the transaction.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("event_record runs in the transaction of the change.")
     kind = EVENTS[event_type]
-    if not subscribed(event_type):
+    if subscribed_now is None:
+        subscribed_now = subscribed(event_type)
+    if not subscribed_now:
         return None
     data = render(_serializer(kind.serializer)(instance).data)
     with connection.cursor() as cursor:

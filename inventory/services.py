@@ -12,6 +12,8 @@ from django.utils import timezone
 from audit import services as audit
 from catalog import services as catalog_services
 from catalog.models import Category, Product
+from integrations.events import event_record, subscribed
+from integrations.models import EventType
 from store_project.db.errors import (
     delete_or_refuse,
     row_lock_timeout,
@@ -264,9 +266,9 @@ _STOCK_UPDATE_AND_LEDGER = f"""
             updated_at = %(now)s
         WHERE s.on_hand + (SELECT quantity FROM change WHERE product_id = s.product_id)
             BETWEEN 0 AND %(max)s
-        RETURNING s.product_id, s.on_hand, s.xmax = 0 AS created
+        RETURNING s.product_id, s.on_hand, s.reorder_level, s.xmax = 0 AS created
     ), applied AS (
-        SELECT ch.product_id, ch.on_hand, c.quantity, c.unit_cost
+        SELECT ch.product_id, ch.on_hand, ch.reorder_level, c.quantity, c.unit_cost
         FROM changed ch JOIN change c ON c.product_id = ch.product_id
         WHERE NOT ch.created OR c.quantity BETWEEN 0 AND %(max)s
     ), ledger AS (
@@ -279,7 +281,7 @@ _STOCK_UPDATE_AND_LEDGER = f"""
             %(by)s, %(now)s
         FROM applied
     )
-    SELECT product_id, on_hand FROM applied
+    SELECT product_id, on_hand, reorder_level, quantity FROM applied
 """
 
 
@@ -359,9 +361,21 @@ def _stock_apply(
     }
     with row_lock_timeout("The stock of these products"), connection.cursor() as cursor:
         cursor.execute(_STOCK_UPDATE_AND_LEDGER, params)
-        new_stock = dict(cursor.fetchall())
+        rows = cursor.fetchall()
+    new_stock = {product_id: on_hand for product_id, on_hand, *_ in rows}
     if len(new_stock) != len(changes):
         _refuse(changes, location_id, refused=set(changes) - set(new_stock))
+    # A level that was above its own reorder level (one that is set) and is
+    # now at or below it has just become low.
+    low = [
+        product_id
+        for product_id, on_hand, level, quantity in rows
+        if level and on_hand <= level < on_hand - quantity
+    ]
+    if low and subscribed(EventType.STOCK_LOW):
+        levels = StockLevel.objects.filter(location_id=location_id, product_id__in=low)
+        for level in levels.select_related("product").order_by("product_id"):
+            event_record(event_type=EventType.STOCK_LOW, instance=level)
     return new_stock
 
 
@@ -674,6 +688,7 @@ class TransferTransition:
     effect: Callable[..., None]
     # Which end a scoped user must work at to make the move.
     end: str = "from_location"
+    event: str | None = None  # recorded for the webhooks, in the same transaction
 
 
 T = Transfer.Status
@@ -696,6 +711,7 @@ TRANSFER_TRANSITIONS: dict[str, TransferTransition] = {
         past_tense="received",
         effect=_receive,
         end="to_location",
+        event=EventType.TRANSFER_RECEIVED,
     ),
     "cancel": TransferTransition(
         sources=frozenset({T.DRAFT, T.IN_TRANSIT}),
@@ -749,6 +765,8 @@ def transfer_transition(
     lines = dict(transfer.lines.values_list("product_id", "quantity"))
     if previous == T.IN_TRANSIT or action != "cancel":
         transition.effect(transfer, lines, received, by)
+    if transition.event is not None:
+        event_record(event_type=transition.event, instance=transfer)
     audit.record(
         action=action,
         instance=transfer,

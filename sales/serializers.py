@@ -31,7 +31,7 @@ from .models import (
     ReturnReason,
 )
 from .returns import MAX_LINES, ReturnLineSpec
-from .services import LineSpec
+from .services import LINE_ROWS, LINES_READ, LineSpec
 
 # A line as the API answers it; orders' lines are read with ``_LINES_OF``,
 # whose columns follow these fields.
@@ -94,16 +94,7 @@ ORDER = Representation(
 # numeric(n, 2), the digits the API writes, and the taxes as JSON text:
 # building a Decimal per amount and formatting it back cost more than the
 # rest of the lines.
-_LINES_OF = f"""
-    SELECT l.order_id, l.id, l.product_id, p.name, l.quantity,
-           l.unit_price::text, (l.quantity * l.unit_price)::text,
-           l.discount_amount::text, l.net_amount::text, l.taxes::text,
-           l.tax_amount::text, l.returned_quantity
-    FROM {OrderLine._meta.db_table} l
-    JOIN {Product._meta.db_table} p ON p.id = l.product_id
-    WHERE l.order_id = ANY(%s)
-    ORDER BY l.id
-"""
+_LINES_OF = f"{LINE_ROWS} WHERE l.order_id = ANY(%s) ORDER BY l.id"
 
 
 class LineTaxSerializer(serializers.Serializer):
@@ -160,16 +151,19 @@ def _lines_not_prefetched(order) -> bool:
     )
 
 
-def order_rows(rows: list[tuple]) -> list[dict]:
-    """Orders read as ``ORDER.columns`` rows, with their lines (one query)."""
+def order_rows(rows: list[tuple], lines: list[tuple] | None = None) -> list[dict]:
+    """Orders read as ``ORDER.columns`` rows, with their lines: ``lines``,
+    the ``LINE_ROWS`` of those orders when the caller has them, else read
+    here (one query)."""
     orders = ORDER.write(rows)
     for order in orders:
         order["lines"] = []
     if orders:
         by_id = {order["id"]: order for order in orders}
-        with connection.cursor() as cursor:
-            cursor.execute(_LINES_OF, [list(by_id)])
-            lines = cursor.fetchall()
+        if lines is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_LINES_OF, [list(by_id)])
+                lines = cursor.fetchall()
         answers = LINE.write((row[1:] for row in lines), money_as_text=True)
         for (order_id, *_), line in zip(lines, answers, strict=True):
             by_id[order_id]["lines"].append(line)
@@ -199,7 +193,10 @@ class OrderSerializer(ModelSerializer):
 
     def to_representation(self, order):
         if _lines_not_prefetched(order):
-            return order_rows([ORDER.row_of(order)])[0]  # one query for its lines
+            # One query for its lines, unless the transition that wrote it
+            # read them already (LINES_READ).
+            lines = getattr(order, LINES_READ, None)
+            return order_rows([ORDER.row_of(order)], lines)[0]
         if not isinstance(order, Order):
             return super().to_representation(order)
         # Not through self.fields: building a ModelSerializer's fields costs

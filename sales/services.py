@@ -13,7 +13,7 @@ from catalog.models import Product
 from catalog.selectors import tax_rates_by_product
 from customers.models import Client
 from customers.services import client_hold_for_record
-from integrations.events import event_record
+from integrations.events import SUBSCRIBED, event_record
 from inventory.models import Location, StockMovement
 from inventory.selectors import stock_moved_for_order
 from inventory.services import location_usable, stock_apply
@@ -265,11 +265,28 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 # the lines: three round trips while the order is locked, and twice the CPU.
 
 _ORDER = Order._meta.db_table
-_LOCK_ORDER = f"SELECT * FROM {_ORDER} WHERE id = %s {{scope}}FOR {{lock}}"
+# ``subscribed``: whether a webhook awaits the move's event (SUBSCRIBED), read
+# with the lock rather than in a statement of its own.
+_LOCK_ORDER = (
+    f"SELECT *, {{subscribed}} AS event_subscribed FROM {_ORDER} "
+    "WHERE id = %s {scope}FOR {lock}"
+)
 # A scoped user's order: the scope is a condition of the lock's own statement,
 # so an order of another location is "no such order" (a 404) without a
 # separate look-up first.
 _IN_SCOPE = "AND location_id = ANY(%s) "
+# An order's lines as the API writes them (``sales.serializers.LINE``),
+# followed by a WHERE on ``l.order_id``.
+LINE_ROWS = f"""
+    SELECT l.order_id, l.id, l.product_id, p.name, l.quantity,
+           l.unit_price::text, (l.quantity * l.unit_price)::text,
+           l.discount_amount::text, l.net_amount::text, l.taxes::text,
+           l.tax_amount::text, l.returned_quantity
+    FROM {OrderLine._meta.db_table} l
+    JOIN {Product._meta.db_table} p ON p.id = l.product_id
+"""
+# Where a transition leaves the LINE_ROWS it read on the order it returns.
+LINES_READ = "_line_rows"
 _MOVE = f"""
     WITH moved AS (
         UPDATE {_ORDER} SET status = %(to)s, {{stamp}} = %(at)s, updated_at = %(at)s
@@ -279,8 +296,7 @@ _MOVE = f"""
             (order_id, from_status, to_status, changed_at, changed_by_id)
         VALUES (%(order)s, %(from)s, %(to)s, %(at)s, %(by)s)
     )
-    SELECT product_id, quantity FROM {OrderLine._meta.db_table}
-    WHERE order_id = %(order)s
+    {LINE_ROWS} WHERE l.order_id = %(order)s ORDER BY l.id
 """
 
 Lines = list[tuple[int, int]]  # (product id, quantity) of each line
@@ -290,25 +306,30 @@ def _lock_order(
     order_id: int,
     lock: str = "NO KEY UPDATE",
     within: Collection[int] | None = None,
+    event: str | None = None,
 ) -> Order:
     """The order, read as its row is locked until the commit.
 
     ``NO KEY UPDATE`` unless the order is to be deleted: a ``FOR UPDATE``
     lock would also block every insert of a row that refers to the order.
     ``within``: the location ids the caller may see (None: all); an order
-    elsewhere is no such order.
+    elsewhere is no such order. With ``event``, the order's
+    ``event_subscribed`` says whether a webhook subscribes to it.
     """
     lowest, highest = connection.ops.integer_field_range(
         Order._meta.pk.get_internal_type()
     )
     if lowest <= order_id <= highest:  # beyond: no such row, as with the ORM
-        scope, params = "", [order_id]
+        subscribed, params = "FALSE", [order_id]
+        if event is not None:
+            subscribed, params = SUBSCRIBED, [event, order_id]
+        scope = ""
         if within is not None:
-            scope, params = _IN_SCOPE, [order_id, sorted(within)]
+            scope = _IN_SCOPE
+            params.append(sorted(within))
+        sql = _LOCK_ORDER.format(subscribed=subscribed, lock=lock, scope=scope)
         with row_lock_timeout(f"Order #{order_id}"):
-            for order in Order.objects.raw(
-                _LOCK_ORDER.format(lock=lock, scope=scope), params
-            ):
+            for order in Order.objects.raw(sql, params):
                 return order
     raise Order.DoesNotExist(f"No order with id {order_id}.")
 
@@ -319,7 +340,7 @@ def _move(
     """Write the order's new status, stamp and history row; answer its lines.
 
     The order is locked, so its lines (read here, after the lock) can no
-    longer change.
+    longer change: the order keeps their ``LINE_ROWS`` for its answer.
     """
     column = Order._meta.get_field(stamp).column
     with connection.cursor() as cursor:
@@ -333,7 +354,9 @@ def _move(
                 "by": by.pk if by is not None and by.is_authenticated else None,
             },
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    setattr(order, LINES_READ, rows)
+    return [(row[2], row[4]) for row in rows]
 
 
 def _take_stock(order: Order, lines: Lines, by: AbstractBaseUser | None) -> None:
@@ -444,7 +467,7 @@ def order_transition(
     location ids a scoped user may see); returns the order as written.
     """
     transition = TRANSITIONS[action]
-    order = _lock_order(order_id, within=within)
+    order = _lock_order(order_id, within=within, event=transition.event)
     if order.status not in transition.sources:
         allowed = " or ".join(sorted(transition.sources))
         raise IllegalTransition(
@@ -458,7 +481,11 @@ def order_transition(
     setattr(order, transition.stamp, now)
     lines = _move(order, previous, transition.stamp, by)
     if transition.event is not None:
-        event_record(event_type=transition.event, instance=order)
+        event_record(
+            event_type=transition.event,
+            instance=order,
+            subscribed_now=order.event_subscribed,
+        )
     # The effect last: the product rows it locks (the contended ones) stay
     # locked only until the commit. If it refuses, the order's writes above
     # (and its event) are rolled back with it.

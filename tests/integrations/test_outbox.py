@@ -125,3 +125,22 @@ def test_event_record_refuses_to_run_outside_a_transaction(transactional_db):
     product = ProductFactory()
     with pytest.raises(RuntimeError, match="transaction"):
         event_record(event_type="product.price_changed", instance=product)
+
+
+@pytest.mark.parametrize("subscriber", [False, True])
+def test_a_confirmation_asks_for_subscribers_as_it_locks_the_order(db, subscriber):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if subscriber:
+        make_webhook("http://127.0.0.1:9/hook", events=["order.confirmed"])
+    order = OrderFactory(lines=[(ProductFactory(stock=5), 1)])
+
+    with CaptureQueriesContext(connection) as queries:
+        order_transition(order_id=order.pk, action="confirm")
+
+    asking = [q["sql"] for q in queries if "integrations_webhook" in q["sql"]]
+    assert "FOR NO KEY UPDATE" in asking[0] and "sales_order" in asking[0]
+    # With a subscriber, the event's own insert (and its deliveries) follows.
+    assert len(asking) == (2 if subscriber else 1)
+    assert Event.objects.filter(type="order.confirmed").exists() == subscriber

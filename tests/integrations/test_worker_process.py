@@ -32,11 +32,11 @@ def worker_environment() -> dict[str, str]:
     }
 
 
-def start_worker(*args: str) -> subprocess.Popen:
+def start_worker(*args: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "deliver_webhooks", *args],
         cwd=ROOT,
-        env=worker_environment(),
+        env={**worker_environment(), **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -68,10 +68,11 @@ def test_sigterm_finishes_the_batch_under_way_then_exits(receiver):
     assert len(receiver.received) == 1
 
 
-def test_sigterm_stops_an_idle_worker_at_once(db):
-    worker = start_worker()
+def test_sigterm_stops_an_idle_worker_at_once(db, tmp_path):
+    heartbeat = tmp_path / "heartbeat"
+    worker = start_worker(WEBHOOK_HEARTBEAT_FILE=str(heartbeat))
     try:
-        time.sleep(3)  # started, and waiting for work
+        wait_until(heartbeat.exists)  # started, and waiting for work
         assert worker.poll() is None
         started = time.monotonic()
         worker.send_signal(signal.SIGTERM)
