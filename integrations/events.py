@@ -36,6 +36,7 @@ EVENTS: dict[str, EventKind] = {
     T.ORDER_SHIPPED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.ORDER_DELIVERED: EventKind("order", "sales.serializers.OrderSerializer"),
     T.ORDER_CANCELLED: EventKind("order", "sales.serializers.OrderSerializer"),
+    T.RETURN_CREATED: EventKind("return", "sales.serializers.ReturnSerializer"),
     T.PRODUCT_PRICE_CHANGED: EventKind(
         "product", "inventory.serializers.ProductSerializer"
     ),
@@ -46,8 +47,6 @@ EVENTS: dict[str, EventKind] = {
     T.PURCHASE_ORDER_RECEIVED: EventKind(
         "purchase_order", "purchasing.serializers.PurchaseOrderSerializer"
     ),
-    # Not recorded yet; its service adds the call when it exists:
-    # T.RETURN_CREATED.
 }
 
 

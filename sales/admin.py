@@ -13,7 +13,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from catalog.models import MAX_INT
 from inventory.models import Location
@@ -22,10 +24,25 @@ from store_project.admin import ServiceModelAdmin
 from store_project.exceptions import ApplicationError
 
 from . import money, services
-from .models import Order, OrderLine, OrderStatusChange
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Return,
+    ReturnLine,
+    ReturnReason,
+)
+from .returns import RETURNABLE_STATUSES, ReturnLineSpec, return_create
 
 DISCOUNT_FIELDS = ("discount_kind", "discount_value", "discount_reason")
-MONEY_READ_ONLY = ("subtotal", "discount_total", "tax_total", "total_amount")
+MONEY_READ_ONLY = (
+    "subtotal",
+    "discount_total",
+    "tax_total",
+    "total_amount",
+    "refunded_amount",
+)
+RETURN_PERMISSION = "sales.add_return"
 
 
 class OrderForm(forms.ModelForm):
@@ -95,6 +112,7 @@ class OrderLineInline(admin.TabularInline):
         "net_amount",
         "taxes_text",
         "tax_amount",
+        "returned_quantity",
     )
     readonly_fields = (
         "unit_price",
@@ -103,6 +121,7 @@ class OrderLineInline(admin.TabularInline):
         "net_amount",
         "taxes_text",
         "tax_amount",
+        "returned_quantity",
     )
     autocomplete_fields = ("product",)
 
@@ -163,6 +182,109 @@ class OrderStatusChangeInline(admin.TabularInline):
         return False
 
 
+class OrderReturnInline(admin.TabularInline):
+    """The order's returns, newest first; written only by ``return_create``."""
+
+    model = Return
+    fields = ("number", "created_at", "lines_text", "refund_amount", "created_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "return"
+    verbose_name_plural = "returns"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .prefetch_related("lines__product")
+        )
+
+    @admin.display(description="return")
+    def number(self, ret: Return) -> str:
+        url = reverse("admin:sales_return_change", args=[ret.pk])
+        return format_html('<a href="{}">#{}</a>', url, ret.pk)
+
+    @admin.display(description="lines")
+    def lines_text(self, ret: Return) -> str:
+        return returned_lines_text(ret)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def returned_lines_text(ret: Return) -> str:
+    return "; ".join(
+        f"{line.quantity} x {line.product.name} "
+        f"({'restocked' if line.restock else 'written off'}, "
+        f"{line.get_reason_display().lower()})"
+        for line in ret.lines.all()
+    )
+
+
+class ReturnForm(forms.Form):
+    """One row per order line: how many come back, whether they are restocked,
+    and why; a row left at 0 is not returned."""
+
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, lines: list[OrderLine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for line in lines:
+            prefix = f"line_{line.product_id}"
+            self.fields[f"{prefix}_quantity"] = forms.IntegerField(
+                label=str(line.product),
+                min_value=0,
+                max_value=line.returnable_quantity,
+                initial=0,
+                disabled=line.returnable_quantity == 0,
+            )
+            self.fields[f"{prefix}_restock"] = forms.BooleanField(
+                required=False, initial=True, label="Restock"
+            )
+            self.fields[f"{prefix}_reason"] = forms.ChoiceField(
+                choices=ReturnReason.choices, initial=ReturnReason.UNWANTED
+            )
+            self.rows.append(
+                {
+                    "line": line,
+                    "quantity": self[f"{prefix}_quantity"],
+                    "restock": self[f"{prefix}_restock"],
+                    "reason": self[f"{prefix}_reason"],
+                }
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.lines():
+            raise forms.ValidationError("Enter a quantity for at least one line.")
+        return cleaned
+
+    def lines(self) -> list[ReturnLineSpec]:
+        specs = []
+        for row in self.rows:
+            prefix = f"line_{row['line'].product_id}"
+            quantity = self.cleaned_data.get(f"{prefix}_quantity") or 0
+            if quantity:
+                specs.append(
+                    ReturnLineSpec(
+                        product_id=row["line"].product_id,
+                        quantity=quantity,
+                        restock=self.cleaned_data.get(f"{prefix}_restock", False),
+                        reason=self.cleaned_data[f"{prefix}_reason"],
+                    )
+                )
+        return specs
+
+
 class OrderLocationFilter(admin.SimpleListFilter):
     """By location, offering only the locations the user may see."""
 
@@ -201,7 +323,7 @@ class OrderAdmin(ServiceModelAdmin):
     autocomplete_fields = ("client", "employee")
     list_per_page = 50
     form = OrderForm
-    inlines = (OrderLineInline, OrderStatusChangeInline)
+    inlines = (OrderLineInline, OrderStatusChangeInline, OrderReturnInline)
     actions = ("confirm_orders", "ship_orders", "deliver_orders", "cancel_orders")
     change_form_template = "admin/sales/order/change_form.html"
     readonly_fields = (
@@ -219,6 +341,8 @@ class OrderAdmin(ServiceModelAdmin):
         inlines = super().get_inline_instances(request, obj)
         if obj is None:  # a new order has no history yet
             inlines = [i for i in inlines if not isinstance(i, OrderStatusChangeInline)]
+        if obj is None or obj.status not in RETURNABLE_STATUSES:
+            inlines = [i for i in inlines if not isinstance(i, OrderReturnInline)]
         return inlines
 
     def get_fieldsets(self, request, obj=None):
@@ -470,8 +594,66 @@ class OrderAdmin(ServiceModelAdmin):
                 self.admin_site.admin_view(self.transition_view),
                 name="sales_order_transition",
             ),
+            path(
+                "<path:object_id>/return/",
+                self.admin_site.admin_view(self.return_view),
+                name="sales_order_return",
+            ),
             *super().get_urls(),
         ]
+
+    def return_view(self, request, object_id):
+        """Record a return: one row per line, with what can still come back."""
+        if not request.user.has_perm(RETURN_PERMISSION):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if order.status not in RETURNABLE_STATUSES:
+            self.message_user(
+                request,
+                f"Order #{order.pk} is {order.status}; only shipped or delivered "
+                "orders can be returned.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._change_url(order))
+        lines = list(order.lines.select_related("product"))
+        form = ReturnForm(request.POST or None, lines=lines)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ret = return_create(
+                    order_id=order.pk,
+                    lines=form.lines(),
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                    within=location_scope(request.user),
+                )
+            except Order.DoesNotExist:
+                return self._get_obj_does_not_exist_redirect(
+                    request, self.opts, object_id
+                )
+            except ApplicationError as refusal:
+                for _code, message in refusal.errors:
+                    form.add_error(None, message)
+            else:
+                self.message_user(
+                    request,
+                    f"Return #{ret.pk} of order #{order.pk} recorded: refund "
+                    f"{money.amount_text(ret.refund_amount)}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(order))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Record a return of order #{order.pk}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": order,
+            "form": form,
+            "change_url": self._change_url(order),
+            "has_view_permission": self.has_view_permission(request, order),
+        }
+        return TemplateResponse(request, "admin/sales/order/return.html", context)
 
     def transition_view(self, request, object_id, action):
         """The buttons on an order's page: one transition of one order."""
@@ -509,5 +691,94 @@ class OrderAdmin(ServiceModelAdmin):
                 for action, transition in services.TRANSITIONS.items()
                 if order.status in transition.sources and self._may(request, action)
             ]
-        context = {"order_transitions": available, **(extra_context or {})}
+        may_return = (
+            order is not None
+            and order.status in RETURNABLE_STATUSES
+            and request.user.has_perm(RETURN_PERMISSION)
+        )
+        context = {
+            "order_transitions": available,
+            "return_url": (
+                reverse(
+                    "admin:sales_order_return",
+                    args=[order.pk],
+                    current_app=self.admin_site.name,
+                )
+                if may_return
+                else None
+            ),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, context)
+
+
+class ReturnLineInline(admin.TabularInline):
+    model = ReturnLine
+    fields = ("product", "quantity", "restock", "reason", "refund_amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    """Returns, read-only: they are recorded from their order's page."""
+
+    list_display = (
+        "number",
+        "created_at",
+        "order_link",
+        "location",
+        "refund_amount",
+        "created_by",
+    )
+    list_display_links = ("number",)
+    list_select_related = ("order", "location", "created_by")
+    list_filter = (OrderLocationFilter,)
+    search_fields = ("note", "order__client__name", "order__client__email")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    fields = (
+        "order_link",
+        "location",
+        "refund_amount",
+        "note",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = (ReturnLineInline,)
+
+    @admin.display(description="return", ordering="id")
+    def number(self, ret: Return) -> str:
+        return f"#{ret.pk}"
+
+    @admin.display(description="order", ordering="order_id")
+    def order_link(self, ret: Return) -> str:
+        url = reverse("admin:sales_order_change", args=[ret.order_id])
+        return format_html('<a href="{}">#{}</a>', url, ret.order_id)
+
+    def get_queryset(self, request):
+        # As for orders: a scoped user's returns of other locations are absent.
+        return scoped(super().get_queryset(request), request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

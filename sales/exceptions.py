@@ -11,3 +11,11 @@ class OrderNotEditable(ApplicationError):
 
 class EmptyOrder(ApplicationError):
     default_code = "order_empty"
+
+
+class OrderNotReturnable(ApplicationError):
+    default_code = "order_not_returnable"
+
+
+class MoreThanReturnable(ApplicationError):
+    default_code = "more_than_returnable"

@@ -2,7 +2,7 @@ import django_filters
 
 from store_project.api.filters import StrictIntegerFilter, UtcDateTimeFilter
 
-from .models import Order, OrderStatus
+from .models import Order, OrderStatus, Return
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -23,3 +23,14 @@ class OrderFilter(django_filters.FilterSet):
             "created_after",
             "created_before",
         ]
+
+
+class ReturnFilter(django_filters.FilterSet):
+    order = StrictIntegerFilter(field_name="order_id")
+    location = StrictIntegerFilter(field_name="location_id")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = Return
+        fields = ["order", "location", "created_after", "created_before"]

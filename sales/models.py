@@ -82,6 +82,9 @@ class Order(models.Model):
     discount_total = models.DecimalField(**_MONEY)
     tax_total = models.DecimalField(**_MONEY)
     total_amount = models.DecimalField(**_MONEY)
+    # The sum of the refunds of its returns; written only by return_create.
+    # Its default is the database's too, for the demo's COPY writer.
+    refunded_amount = models.DecimalField(**_MONEY, db_default=Decimal("0.00"))
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,6 +138,12 @@ class Order(models.Model):
                     total_amount=F("subtotal") - F("discount_total") + F("tax_total")
                 ),
                 name="sales_order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    refunded_amount__gte=0, refunded_amount__lte=F("total_amount")
+                ),
+                name="sales_order_refunded_within_total",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -216,12 +225,20 @@ class OrderLine(models.Model):
     # changes of the class), each with its amount on net_amount.
     taxes = models.JSONField(default=list, blank=True)
     tax_amount = models.DecimalField(**_MONEY)
+    # Units of this line given back by returns; written only by return_create.
+    returned_quantity = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "product"], name="sales_orderline_product_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    returned_quantity__gte=0, returned_quantity__lte=F("quantity")
+                ),
+                name="sales_orderline_returned_within_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="sales_orderline_quantity_positive"
@@ -246,6 +263,15 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.quantity * self.unit_price
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """What the client paid for the line: its net amount and its taxes."""
+        return self.net_amount + self.tax_amount
+
+    @property
+    def returnable_quantity(self) -> int:
+        return self.quantity - self.returned_quantity
 
 
 class OrderStatusChange(models.Model):
@@ -273,3 +299,90 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.from_status} → {self.to_status}"
+
+
+class ReturnReason(models.TextChoices):
+    UNWANTED = "unwanted", "Unwanted"
+    DEFECTIVE = "defective", "Defective"
+    DAMAGED = "damaged", "Damaged"
+    WRONG_ITEM = "wrong_item", "Wrong item"
+    OTHER = "other", "Other"
+
+
+class Return(models.Model):
+    """Goods a client brought back from a shipped or delivered order, and the
+    money owed back for them. Written only by ``sales.returns.return_create``."""
+
+    Reason = ReturnReason
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    # The order's location, where restocked units go back; kept on the return
+    # for the list's filter and the scoping of who sees it.
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="returns"
+    )
+    refund_amount = models.DecimalField(**_MONEY)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # Kept while their history is: a null here would rewrite it.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["location", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0),
+                name="sales_return_refund_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return #{self.pk} of order #{self.order_id}"
+
+
+class ReturnLine(models.Model):
+    # Not "return", a Python keyword; its column is return_id all the same.
+    order_return = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="lines", db_column="return_id"
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    quantity = models.IntegerField()
+    # True: the units went back into stock at the order's location; false:
+    # written off, no stock change.
+    restock = models.BooleanField()
+    reason = models.CharField(max_length=20, choices=ReturnReason.choices)
+    refund_amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_return", "product"], name="sales_returnline_product_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="sales_returnline_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0),
+                name="sales_returnline_refund_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReturnReason.values),
+                name="sales_returnline_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product} returned"

@@ -18,6 +18,8 @@ The rules (the API contract's "Taxes and discounts"), all half-up to cents:
   the line's tax is their sum, ``tax_total`` the sum over lines, and
   ``total_amount`` = subtotal - discount_total + tax_total.
 
+A return refunds each line's share of what was paid for it (``line_refund``).
+
 Amounts are computed in integer cents, where the spread's shares and
 remainders are exact fractions with one common denominator.
 """
@@ -215,3 +217,33 @@ def order_money(lines: Sequence[Line], discount: Discount | None = None) -> Orde
         tax_total=tax_total,
         total_amount=subtotal - discounted + tax_total,
     )
+
+
+def line_refund(
+    *,
+    quantity: int,
+    ordered: int,
+    paid: Decimal,
+    returned_before: int = 0,
+    refunded_before: Decimal = Decimal("0.00"),
+) -> Decimal:
+    """The refund of ``quantity`` units returned of an order line.
+
+    ``paid`` is what the client paid for the line (its net amount and its
+    taxes), ``ordered`` its quantity; ``returned_before`` and
+    ``refunded_before`` what earlier returns of the line took. The refund is
+    round(quantity / ordered x paid), half-up, except that the return that
+    completes the line refunds exactly what is left of it, so a line's
+    refunds add up to what was paid for it. A share is never more than
+    what is left: with a few cents spread over many units, rounding each
+    share up could otherwise refund the last unit's cents early.
+    """
+    if not 0 < quantity <= ordered - returned_before:
+        raise ValueError(
+            f"{quantity} units cannot be returned of {ordered} ordered, "
+            f"{returned_before} returned already."
+        )
+    left = paid - refunded_before
+    if returned_before + quantity == ordered:
+        return left
+    return min(round_cents(paid * quantity / ordered), left)

@@ -10,21 +10,31 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from customers.privacy import ClientDataSource
 
-from .models import Order, OrderStatus
-from .serializers import ORDER, order_rows
+from .models import Order, OrderStatus, Return
+from .serializers import ORDER, ReturnSerializer, order_rows
 
 # Orders still being fulfilled: they need the client's name and address.
 OPEN_STATUSES = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.SHIPPED)
 
 
 def client_orders_export(client_id: int) -> dict[str, list]:
-    """The client's orders, oldest first, with their lines (two queries)."""
+    """The client's orders with their lines (two queries), and the returns
+    of those orders with theirs (three), oldest first."""
     rows = (
         Order.objects.filter(client_id=client_id)
         .order_by("created_at", "id")
         .values_list(*ORDER.columns)
     )
-    return {"orders": order_rows(list(rows))}
+    returns = (
+        Return.objects.filter(order__client_id=client_id)
+        .select_related("created_by")
+        .prefetch_related("lines__product")
+        .order_by("created_at", "id")
+    )
+    return {
+        "orders": order_rows(list(rows)),
+        "returns": ReturnSerializer(returns, many=True).data,
+    }
 
 
 def client_open_orders(client_id: int) -> list[tuple[str, str]]:

@@ -13,10 +13,24 @@ from customers.models import Client
 from inventory.models import Location
 from staff.models import Employee
 from store_project.api.representation import Field, Representation
-from store_project.api.serializers import ModelSerializer, StrictCharField
+from store_project.api.serializers import (
+    ModelSerializer,
+    StrictBooleanField,
+    StrictCharField,
+)
 
 from . import money
-from .models import MAX_TOTAL, DiscountKind, Order, OrderLine, OrderStatusChange
+from .models import (
+    MAX_TOTAL,
+    DiscountKind,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Return,
+    ReturnLine,
+    ReturnReason,
+)
+from .returns import MAX_LINES, ReturnLineSpec
 from .services import LINE_ROWS, LINES_READ, LineSpec
 
 # A line as the API answers it; orders' lines are read with ``_LINES_OF``,
@@ -32,6 +46,7 @@ LINE = Representation(
     Field("net_amount", kind="money"),
     Field("taxes", kind="json"),
     Field("tax_amount", kind="money"),
+    Field("returned_quantity"),
 )
 
 _ORDER_TABLE = Order._meta.db_table
@@ -62,6 +77,7 @@ ORDER = Representation(
     Field("discount_total", kind="money"),
     Field("tax_total", kind="money"),
     Field("total_amount", kind="money"),
+    Field("refunded_amount", kind="money"),
     Field("created_at", kind="timestamp"),
     Field("confirmed_at", kind="timestamp"),
     Field("shipped_at", kind="timestamp"),
@@ -322,3 +338,83 @@ class OrderStatusChangeSerializer(ModelSerializer):
         model = OrderStatusChange
         fields = ["from_status", "to_status", "changed_at", "changed_by"]
         read_only_fields = fields
+
+
+# --- Returns -------------------------------------------------------------------
+
+
+class ReturnLineSerializer(ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = ReturnLine
+        fields = [
+            "product",
+            "product_name",
+            "quantity",
+            "restock",
+            "reason",
+            "refund_amount",
+        ]
+        read_only_fields = fields
+
+
+class ReturnSerializer(ModelSerializer):
+    lines = ReturnLineSerializer(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Return
+        fields = [
+            "id",
+            "order",
+            "location",
+            "lines",
+            "refund_amount",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReturnLineInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A product on the order."
+    )
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="At most what was ordered of it less what was returned already.",
+    )
+    restock = StrictBooleanField(
+        help_text="true: the units go back into stock at the order's location; "
+        "false: written off."
+    )
+    reason = serializers.ChoiceField(choices=ReturnReason.choices)
+
+
+class ReturnWriteSerializer(serializers.Serializer):
+    """A return of some of a shipped or delivered order's lines."""
+
+    # A ListField rather than many=True: the schema then says minItems too.
+    lines = serializers.ListField(
+        child=ReturnLineInputSerializer(),
+        allow_empty=False,
+        min_length=1,
+        max_length=MAX_LINES,
+    )
+    note = StrictCharField(allow_blank=True, required=False, max_length=10_000)
+
+    def validate_lines(self, lines: list[dict]) -> list[ReturnLineSpec]:
+        return [
+            ReturnLineSpec(
+                product_id=line["product"],
+                quantity=line["quantity"],
+                restock=line["restock"],
+                reason=line["reason"],
+            )
+            for line in lines
+        ]

@@ -281,7 +281,7 @@ LINE_ROWS = f"""
     SELECT l.order_id, l.id, l.product_id, p.name, l.quantity,
            l.unit_price::text, (l.quantity * l.unit_price)::text,
            l.discount_amount::text, l.net_amount::text, l.taxes::text,
-           l.tax_amount::text
+           l.tax_amount::text, l.returned_quantity
     FROM {OrderLine._meta.db_table} l
     JOIN {Product._meta.db_table} p ON p.id = l.product_id
 """

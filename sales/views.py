@@ -1,24 +1,28 @@
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import status
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inventory.selectors import location_scope, scoped
 from store_project.api.exports import CHUNK, CSVListMixin, chunked
 from store_project.api.idempotency import idempotent
-from store_project.api.viewsets import ServiceModelViewSet
+from store_project.api.viewsets import ServiceModelViewSet, page_size_errors
 
 from . import services
-from .filters import OrderFilter
-from .models import Order
+from .filters import OrderFilter, ReturnFilter
+from .models import Order, Return, ReturnLine
+from .returns import return_create
 from .serializers import (
     LINE,
     ORDER,
     OrderSerializer,
     OrderStatusChangeSerializer,
     OrderWriteSerializer,
+    ReturnSerializer,
+    ReturnWriteSerializer,
     order_rows,
 )
 
@@ -69,6 +73,25 @@ _WRITE = {"request": OrderWriteSerializer}
     field_name="discount.value",
     actions=["create", "update", "partial_update"],
 )
+# The return's lines as the service judges them against the order.
+@extend_validation_errors(
+    [
+        # the list's own, which naming this field replaces in the schema
+        "required",
+        "null",
+        "not_a_list",
+        "empty",
+        "min_length",
+        "max_length",
+        # the service's judgement of each line
+        "not_on_order",
+        "duplicate_product",
+        "min_value",
+        "invalid_choice",
+    ],
+    field_name="lines",
+    actions=["returns"],
+)
 class OrderViewSet(CSVListMixin, ServiceModelViewSet):
     filterset_class = OrderFilter
     search_fields = ["notes", "client__name", "client__email"]
@@ -76,8 +99,9 @@ class OrderViewSet(CSVListMixin, ServiceModelViewSet):
     action_permissions = {
         **{name: [t.permission] for name, t in services.TRANSITIONS.items()},
         "history": ["sales.view_order"],
+        "returns": ["sales.add_return"],
     }
-    conflict_actions = ("update", "partial_update", *services.TRANSITIONS)
+    conflict_actions = ("update", "partial_update", *services.TRANSITIONS, "returns")
 
     def get_queryset(self):
         # OrderSerializer reads the lines of one order or a page of orders in
@@ -213,3 +237,53 @@ class OrderViewSet(CSVListMixin, ServiceModelViewSet):
         order = self.get_object()
         changes = order.history.select_related("changed_by")
         return Response(OrderStatusChangeSerializer(changes, many=True).data)
+
+    @extend_schema(
+        request=ReturnWriteSerializer,
+        responses={201: ReturnSerializer},
+        summary="Record a return of a shipped or delivered order",
+        description="Each line's refund is its share of what the client paid for "
+        "the order line: quantity / ordered x (net_amount + tax_amount), half-up "
+        "to cents; the return that completes a line refunds exactly what is left "
+        "of it. Restocked units go back into stock at the order's location. An "
+        "order that is not shipped or delivered, or more than can still be "
+        "returned of a line: 409, nothing written.",
+    )
+    @action(**_ACTION, url_path="returns")
+    @idempotent
+    def returns(self, request, pk=None):
+        serializer = ReturnWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # As for the transitions: the order's row lock carries the scope.
+        try:
+            order_id = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+            created = return_create(
+                order_id=order_id,
+                **serializer.validated_data,
+                by=request.user,
+                within=location_scope(request.user),
+            )
+        except (ValueError, Order.DoesNotExist):
+            raise Http404 from None
+        answer = ReturnSerializer(_returns().get(pk=created.pk)).data
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+def _returns():
+    return Return.objects.select_related("created_by").prefetch_related(
+        Prefetch("lines", ReturnLine.objects.select_related("product"))
+    )
+
+
+@page_size_errors
+class ReturnViewSet(viewsets.ReadOnlyModelViewSet):
+    """Returns of the orders of the locations the user sees; written through
+    ``POST /orders/{id}/returns/``."""
+
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilter
+    search_fields = ["note"]
+    ordering_fields = ["created_at", "refund_amount"]
+
+    def get_queryset(self):
+        return scoped(_returns(), self.request.user)

@@ -23,6 +23,8 @@ _READ = [
     "catalog.view_supplier",
     "purchasing.view_purchaseorder",
     "purchasing.view_purchaseorderline",
+    "sales.view_return",
+    "sales.view_returnline",
 ]
 _CLIENT_WRITE = ["customers.add_client", "customers.change_client"]
 _DRAFT_ORDERS = [
@@ -36,6 +38,7 @@ _DRAFT_ORDERS = [
     "sales.cancel_order",
 ]
 _FULFILMENT = ["sales.ship_order", "sales.deliver_order"]
+_RETURNS = ["sales.add_return"]
 _STOCK = ["catalog.adjust_stock", "inventory.change_stocklevel"]
 _WEBHOOKS = [
     "integrations.view_webhook",
@@ -95,13 +98,14 @@ ROLES: dict[str, list[str]] = {
         *_RECEIVING,
         *_DRAFT_ORDERS,
         *_FULFILMENT,
+        *_RETURNS,
         "sales.view_reports",
         *_WEBHOOKS,
         "audit.view_auditentry",
         # Managers see and act at every location, whatever their employee's.
         "inventory.access_all_locations",
     ],
-    "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS],
+    "clerk": [*_READ, *_CLIENT_WRITE, *_DRAFT_ORDERS, *_RETURNS],
     "warehouse": [*_READ, *_STOCK, *_TRANSFERS, *_FULFILMENT, *_RECEIVING],
 }
 

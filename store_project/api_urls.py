@@ -14,7 +14,7 @@ from inventory.views import (
     TransferViewSet,
 )
 from purchasing.views import PurchaseOrderViewSet, ReorderSuggestionViewSet
-from sales.views import OrderViewSet
+from sales.views import OrderViewSet, ReturnViewSet
 from staff.auth import TokenView
 from staff.views import EmployeeViewSet
 from store_project.api.router import router
@@ -34,6 +34,7 @@ router.register(
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("orders", OrderViewSet, basename="order")
+router.register("returns", ReturnViewSet, basename="return")
 router.register("audit-log", AuditEntryViewSet, basename="auditentry")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 

@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -36,7 +36,16 @@ from inventory.services import (
     transfer_transition,
 )
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
-from sales.models import Order, OrderLine, OrderStatusChange
+from sales.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Return,
+    ReturnLine,
+    ReturnReason,
+)
+from sales.returns import ReturnLineSpec, return_create
 from staff.models import Employee
 from staff.services import employee_create
 
@@ -86,6 +95,7 @@ def store_counts() -> dict[str, int]:
         "stock movements": StockMovement.objects.count(),
         "suppliers": Supplier.objects.count(),
         "purchase orders": PurchaseOrder.objects.count(),
+        "returns": Return.objects.count(),
     }
 
 
@@ -160,6 +170,7 @@ def seed_demo(
             users=users,
             progress=progress,
         )
+        _returns(plan, users)
         if sizes.locations > 1:
             _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
         if sizes.suppliers:
@@ -216,6 +227,64 @@ def _logins(groups, password):
         users[role] = user
         logins.append((role, role, created))
     return users, logins
+
+
+# One delivered order in this many comes back, in part or whole.
+RETURNED_EVERY = 5
+
+
+def _returns(plan: Plan, users) -> None:
+    """Returns of some delivered orders, through the service, a few days after
+    each delivery (whichever writer wrote the orders, the same returns):
+    whole and partial, restocked and written off, one order returned twice."""
+    clerk = users["clerk"]
+    delivered = Order.objects.filter(status=OrderStatus.DELIVERED).order_by(
+        "delivered_at", "created_at", "client__email"
+    )
+    chosen = list(delivered.prefetch_related("lines"))[::RETURNED_EVERY]
+    with simulated_clock() as clock:
+        for number, order in enumerate(chosen):
+            lines = list(order.lines.all())
+            when = min(order.delivered_at + timedelta(days=3), to_datetime(plan.now))
+            clock.set(when)
+            pattern = number % 4
+            if pattern == 0:  # everything back, on the shelf again
+                specs = [
+                    ReturnLineSpec(line.product_id, line.quantity, True, "unwanted")
+                    for line in lines
+                ]
+            elif pattern == 1:  # part of one line, defective: restocked anyway
+                first = lines[0]
+                specs = [
+                    ReturnLineSpec(
+                        first.product_id,
+                        max(1, first.quantity // 2),
+                        True,
+                        ReturnReason.DEFECTIVE,
+                    )
+                ]
+            else:  # one unit broken in transit: written off
+                first = lines[0]
+                specs = [
+                    ReturnLineSpec(first.product_id, 1, False, ReturnReason.DAMAGED)
+                ]
+            return_create(order_id=order.pk, lines=specs, by=clerk, note="")
+            if pattern == 3:
+                # The rest of the order follows a day later, the last cents
+                # of each line refunded exactly.
+                clock.set(min(when + timedelta(days=1), to_datetime(plan.now)))
+                rest = [
+                    ReturnLineSpec(
+                        line.product_id,
+                        line.quantity - (1 if line is lines[0] else 0),
+                        True,
+                        ReturnReason.WRONG_ITEM,
+                    )
+                    for line in lines
+                    if line.quantity - (1 if line is lines[0] else 0) > 0
+                ]
+                if rest:
+                    return_create(order_id=order.pk, lines=rest, by=clerk)
 
 
 # The demo's other locations, and the transfers that stocked them.
@@ -307,6 +376,8 @@ def flush_store() -> dict[str, int]:
     """
     before = store_counts()
     models = [
+        ReturnLine,
+        Return,
         OrderStatusChange,
         OrderLine,
         Order,

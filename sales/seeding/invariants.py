@@ -10,7 +10,7 @@ from django.db import connection
 from catalog.models import Product
 from inventory.models import StockLevel, StockMovement
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
-from sales.models import Order, OrderLine, OrderStatusChange
+from sales.models import Order, OrderLine, OrderStatusChange, Return, ReturnLine
 
 _CHECKS = {
     "stock differs from the sum of its ledger": """
@@ -243,6 +243,62 @@ _CHECKS = {
         LEFT JOIN latest ON latest.product_id = p.id
         WHERE p.average_cost <> COALESCE(latest.average, 0)
     """,
+    "order refunds differ from its returns' or exceed its total": """
+        SELECT o.id FROM {order} o
+        LEFT JOIN (
+            SELECT order_id, SUM(refund_amount) AS refunded FROM {return}
+            GROUP BY order_id
+        ) r ON r.order_id = o.id
+        WHERE o.refunded_amount <> COALESCE(r.refunded, 0)
+           OR o.refunded_amount > o.total_amount OR o.refunded_amount < 0
+    """,
+    "return refund differs from the sum of its lines'": """
+        SELECT r.id FROM {return} r
+        LEFT JOIN (
+            SELECT return_id, SUM(refund_amount) AS refunded FROM {return_line}
+            GROUP BY return_id
+        ) l ON l.return_id = r.id
+        WHERE r.refund_amount <> COALESCE(l.refunded, -1)
+    """,
+    "return of an order that was never shipped, or at another location": """
+        SELECT r.id FROM {return} r JOIN {order} o ON o.id = r.order_id
+        WHERE o.status NOT IN ('shipped', 'delivered')
+           OR r.location_id <> o.location_id
+           OR r.created_at < o.shipped_at
+    """,
+    "line returned quantity differs from its return lines'": """
+        SELECT l.id FROM {line} l
+        LEFT JOIN (
+            SELECT order_line_id, SUM(quantity) AS returned,
+                SUM(refund_amount) AS refunded
+            FROM {return_line} GROUP BY order_line_id
+        ) rl ON rl.order_line_id = l.id
+        WHERE l.returned_quantity <> COALESCE(rl.returned, 0)
+           OR l.returned_quantity > l.quantity
+           OR COALESCE(rl.refunded, 0) > l.net_amount + l.tax_amount
+           OR (l.returned_quantity = l.quantity
+               AND COALESCE(rl.refunded, 0) <> l.net_amount + l.tax_amount)
+    """,
+    "return line of another order or product than its order line's": """
+        SELECT rl.id FROM {return_line} rl
+        JOIN {return} r ON r.id = rl.return_id
+        JOIN {line} l ON l.id = rl.order_line_id
+        WHERE l.order_id <> r.order_id OR l.product_id <> rl.product_id
+    """,
+    "restocked units differ from the return's movements": """
+        SELECT COALESCE(rl.return_id, m.return_id) FROM (
+            SELECT return_id, product_id, SUM(quantity) AS restocked
+            FROM {return_line} WHERE restock GROUP BY return_id, product_id
+        ) rl
+        FULL JOIN (
+            SELECT m.return_id, m.product_id, SUM(m.quantity) AS moved,
+                COALESCE(bool_and(m.reason = 'return' AND m.order_id = r.order_id
+                         AND m.location_id = r.location_id), false) AS matches
+            FROM {movement} m LEFT JOIN {return} r ON r.id = m.return_id
+            WHERE m.return_id IS NOT NULL GROUP BY m.return_id, m.product_id
+        ) m ON m.return_id = rl.return_id AND m.product_id = rl.product_id
+        WHERE rl.restocked IS DISTINCT FROM m.moved OR NOT m.matches
+    """,
 }
 
 
@@ -257,6 +313,8 @@ def invariant_violations() -> dict[str, list[int]]:
         "po": PurchaseOrder,
         "po_line": PurchaseOrderLine,
         "product": Product,
+        "return": Return,
+        "return_line": ReturnLine,
     }
     names = {
         key: connection.ops.quote_name(model._meta.db_table)

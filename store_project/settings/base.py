@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "DiscountKindEnum": "sales.models.DiscountKind.choices",
         "WebhookEventEnum": "integrations.models.EventType.choices",
         "DeliveryStatusEnum": "integrations.models.DeliveryStatus.choices",
+        "ReturnReasonEnum": "sales.models.ReturnReason.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

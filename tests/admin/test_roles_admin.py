@@ -22,6 +22,9 @@ EXPECTED = {
         "client": READ_WRITE,
         "employee": READ_WRITE,
         "order": READ_WRITE,
+        # Recorded from an order's page (the "Record a return" button), so
+        # the list itself only reads.
+        "return": VIEW,
         "webhook": READ_WRITE,
         "delivery": VIEW,
         "taxclass": READ_WRITE,
@@ -39,6 +42,7 @@ EXPECTED = {
         "client": {"view", "add", "change"},
         "employee": VIEW,
         "order": READ_WRITE,
+        "return": VIEW,
         "taxclass": VIEW,
         "supplier": VIEW,
         "purchaseorder": VIEW,
@@ -53,6 +57,7 @@ EXPECTED = {
         "client": VIEW,
         "employee": VIEW,
         "order": VIEW,
+        "return": VIEW,
         "taxclass": VIEW,
         "supplier": VIEW,
         "purchaseorder": VIEW,

@@ -50,10 +50,12 @@ class World:
     spare_purchase_draft: object
     purchase_ordered: object
     purchase_partial: object
+    a_return: object
 
 
 @pytest.fixture
 def world():
+    from sales.returns import ReturnLineSpec, return_create
     from sales.services import order_transition
 
     category = CategoryFactory()
@@ -64,6 +66,13 @@ def world():
     shipped = OrderFactory(client=client, lines=[(product, 1)])
     order_transition(order_id=shipped.pk, action="confirm")
     order_transition(order_id=shipped.pk, action="ship")
+    returned = OrderFactory(client=client, lines=[(product, 2)])
+    for action in ("confirm", "ship"):
+        order_transition(order_id=returned.pk, action=action)
+    a_return = return_create(
+        order_id=returned.pk,
+        lines=[ReturnLineSpec(product.pk, 1, restock=True, reason="unwanted")],
+    )
     return World(
         category=category,
         product=product,
@@ -90,6 +99,7 @@ def world():
         spare_purchase_draft=_purchase(product),
         purchase_ordered=_purchase(product, "order"),
         purchase_partial=_purchase(product, "order", "receive"),
+        a_return=a_return,
     )
 
 
@@ -137,6 +147,11 @@ def transfer_body(w):
         "to_location": w.transfer.to_location_id,
         "lines": [{"product": w.product.pk, "quantity": 1}],
     }
+
+
+def return_body(w):
+    line = {"product": w.product.pk, "quantity": 1, "restock": True}
+    return {"lines": [{**line, "reason": "defective"}]}
 
 
 def product_body(w):
@@ -297,6 +312,9 @@ OPERATIONS = [
         {},
         MANAGER,
     ),
+    ("list returns", "get", "returns/", None, READ),
+    ("read return", "get", "returns/{a_return}/", None, READ),
+    ("record a return", "post", "orders/{shipped}/returns/", return_body, SALES),
 ]
 PRINCIPALS = ["manager", "clerk", "warehouse", "no group", "superuser"]
 

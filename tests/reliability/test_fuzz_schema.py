@@ -38,6 +38,8 @@ from audit import services as audit
 from catalog.models import TaxClass
 from integrations.models import Webhook
 from inventory.services import TransferLineSpec, location_default, transfer_create
+from sales.returns import ReturnLineSpec, return_create
+from sales.services import order_transition
 from tests.conftest import ensure_roles
 from tests.factories import (
     ClientFactory,
@@ -196,6 +198,13 @@ def seeded():
         for product in products
     ]
     tax_class = TaxClass.objects.create(name="Fuzzed")
+    shipped = OrderFactory(client=orders[0].client, lines=[(products[0], 5)])
+    for action in ("confirm", "ship"):
+        order_transition(order_id=shipped.pk, action=action)
+    returned = return_create(
+        order_id=shipped.pk,
+        lines=[ReturnLineSpec(products[0].pk, 1, restock=True, reason="unwanted")],
+    )
     return {
         "tax-classes": tax_class.pk,
         "categories": products[0].category_id,
@@ -213,6 +222,7 @@ def seeded():
         ).pk,
         "suppliers": SupplierFactory().pk,
         "purchase-orders": PurchaseOrderFactory(lines=[(products[0], 5, "1.2500")]).pk,
+        "returns": returned.pk,
         "audit-log": audit.record_create(employee, ["name"]).pk,
         "webhooks": Webhook.objects.create(
             url="http://127.0.0.1:9/hook",

@@ -13,6 +13,7 @@ from sales.money import (
     DiscountRefused,
     Line,
     Rate,
+    line_refund,
     order_money,
     round_cents,
     spread,
@@ -291,3 +292,67 @@ def test_without_rates_or_discount_the_total_is_the_sum_of_the_lines(drawn):
 
     assert result.total_amount == sum(line.quantity * line.unit_price for line in plain)
     assert result.tax_total == result.discount_total == 0
+
+
+# --- Refunds of returns ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quantity", "ordered", "paid", "returned", "refunded", "refund"),
+    [
+        (1, 3, "10.00", 0, "0.00", "3.33"),
+        (1, 3, "10.00", 1, "3.33", "3.33"),
+        (1, 3, "10.00", 2, "6.66", "3.34"),  # the last takes what is left
+        (2, 3, "10.00", 0, "0.00", "6.67"),  # half-up
+        (3, 3, "10.00", 0, "0.00", "10.00"),
+        (1, 8, "0.04", 0, "0.00", "0.01"),  # 0.005: half-up
+        # Seven units for five cents: each share rounds up to a cent, so
+        # the sixth finds none left rather than refunding more than was paid.
+        (1, 7, "0.05", 5, "0.05", "0.00"),
+        (1, 7, "0.05", 6, "0.05", "0.00"),
+    ],
+)
+def test_a_refund_is_the_returned_share_of_what_was_paid(
+    quantity, ordered, paid, returned, refunded, refund
+):
+    assert line_refund(
+        quantity=quantity,
+        ordered=ordered,
+        paid=D(paid),
+        returned_before=returned,
+        refunded_before=D(refunded),
+    ) == D(refund)
+
+
+@pytest.mark.parametrize(("quantity", "returned"), [(0, 0), (-1, 0), (2, 2), (4, 0)])
+def test_a_refund_of_more_than_is_left_is_an_error(quantity, returned):
+    with pytest.raises(ValueError):
+        line_refund(
+            quantity=quantity, ordered=3, paid=D("9.00"), returned_before=returned
+        )
+
+
+@given(
+    ordered=st.integers(min_value=1, max_value=60),
+    cents=st.integers(min_value=0, max_value=10**9),
+    cuts=st.lists(st.integers(min_value=1, max_value=59), max_size=8),
+)
+@settings(max_examples=300, deadline=None)
+def test_returns_in_any_steps_refund_exactly_what_was_paid(ordered, cents, cuts):
+    paid = D(cents) / 100
+    points = sorted({c for c in cuts if c < ordered})
+    steps = [b - a for a, b in zip([0, *points], [*points, ordered], strict=True)]
+    returned, refunded = 0, D("0.00")
+    for step in steps:
+        refund = line_refund(
+            quantity=step,
+            ordered=ordered,
+            paid=paid,
+            returned_before=returned,
+            refunded_before=refunded,
+        )
+        assert refund >= 0
+        assert refund == refund.quantize(D("0.01"))
+        returned, refunded = returned + step, refunded + refund
+        assert refunded <= paid
+    assert refunded == paid

@@ -9,7 +9,7 @@ from catalog.models import Category
 from customers.models import Client
 from inventory.models import StockLevel, StockMovement
 from inventory.selectors import products_with_stock
-from sales.models import Order, OrderStatusChange
+from sales.models import Order, OrderStatusChange, Return
 from staff.models import Employee
 
 
@@ -111,6 +111,24 @@ def store_snapshot(*, with_times: bool = True) -> dict:
                 h.changed_by.username if h.changed_by else "",
             )
             for h in OrderStatusChange.objects.select_related("changed_by")
+        ),
+        "returns": sorted(
+            (
+                order_key[r.order_id],
+                r.refund_amount,
+                when(r.created_at),
+                tuple(
+                    (
+                        line.product.sku,
+                        line.quantity,
+                        line.restock,
+                        line.reason,
+                        line.refund_amount,
+                    )
+                    for line in r.lines.all()
+                ),
+            )
+            for r in Return.objects.prefetch_related("lines__product")
         ),
         "ledger": sorted(
             (

@@ -507,3 +507,40 @@ def test_the_invariants_catch_an_average_cost_off_its_receipts():
     assert invariant_violations() == {
         "average cost is not its receipts' moving average": [product.pk]
     }
+
+
+def test_the_demo_has_returns_whole_and_partial_restocked_and_written_off():
+    from sales.models import Return, ReturnLine
+    from tests.helpers import assert_ledger_exact
+
+    seed(seed=5, orders=120)
+
+    assert Return.objects.exists()
+    lines = list(ReturnLine.objects.select_related("order_line"))
+    assert {line.restock for line in lines} == {True, False}
+    returned = Order.objects.filter(returns__isnull=False).distinct()
+    whole = [o for o in returned if o.refunded_amount == o.total_amount]
+    assert whole and len(whole) < len(returned)
+    assert (
+        Order.objects.filter(refunded_amount__gt=0).exclude(status="delivered").count()
+        == 0
+    )
+    assert StockMovement.objects.filter(reason="return", return_id__isnull=False)
+    assert_ledger_exact()
+    assert invariant_violations() == {}
+
+
+def test_the_check_finds_a_refund_that_is_not_its_returns():
+    from sales.models import ReturnLine
+
+    seed(seed=60, orders=120)
+    line = ReturnLine.objects.select_related("order_return").order_by("pk").first()
+    # The order, the return and its line agree with each other, but the
+    # order line's quantity no longer does.
+    OrderLine.objects.filter(pk=line.order_line_id).update(returned_quantity=0)
+
+    found = invariant_violations()
+
+    assert found == {
+        "line returned quantity differs from its return lines'": [line.order_line_id]
+    }

@@ -162,7 +162,8 @@ class Command(BaseCommand):
         self._say(
             f"  {counts['order lines']:,} order lines, "
             f"{counts['status changes']:,} status changes, "
-            f"{counts['stock movements']:,} stock movements"
+            f"{counts['stock movements']:,} stock movements, "
+            f"{counts['returns']:,} returns"
         )
         defaults = Sizes()
         again = "".join(
