@@ -26,7 +26,14 @@ from catalog.models import Category, Product
 from customers.models import Client
 from inventory.models import Location, StockLevel
 from inventory.selectors import products_with_stock
-from sales.models import SOLD_STATUSES, Order, OrderLine, OrderStatus
+from sales.models import (
+    SOLD_STATUSES,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Return,
+    ReturnLine,
+)
 from staff.models import Employee
 
 PERIODS = ("day", "week", "month")
@@ -48,6 +55,9 @@ class _Grouping:
 
     key: str  # an expression over o (the order), l (the line), p (its product)
     key_type: str  # PostgreSQL's type of the key
+    # The same key of a refund: over r (the return), rl (its line), p (the
+    # line's product), o (the returned order).
+    refund_key: str = ""
     needs_product: bool = False
     # (table, name column) of the entity the key is the id of.
     label_of: tuple[str, str] | None = None
@@ -56,32 +66,53 @@ class _Grouping:
     order_in_one_group: bool = True
 
 
-_LOCAL = "(o.confirmed_at AT TIME ZONE %(tz)s)"
+def _periods(column: str) -> dict[str, str]:
+    local = f"({column} AT TIME ZONE %(tz)s)"
+    return {
+        "day": f"{local}::date",
+        "week": f"date_trunc('week', {local})::date",
+        "month": f"date_trunc('month', {local})::date",
+    }
+
+
+_SOLD_ON, _REFUNDED_ON = _periods("o.confirmed_at"), _periods("r.created_at")
 GROUPINGS = {
-    "day": _Grouping(f"{_LOCAL}::date", "date"),
-    "week": _Grouping(f"date_trunc('week', {_LOCAL})::date", "date"),
-    "month": _Grouping(f"date_trunc('month', {_LOCAL})::date", "date"),
+    **{
+        period: _Grouping(_SOLD_ON[period], "date", refund_key=_REFUNDED_ON[period])
+        for period in ("day", "week", "month")
+    },
     "product": _Grouping(
         "l.product_id",
         "bigint",
+        refund_key="rl.product_id",
         label_of=(Product._meta.db_table, "name"),
         order_in_one_group=False,
     ),
     "category": _Grouping(
         "p.category_id",
         "bigint",
+        refund_key="p.category_id",
         needs_product=True,
         label_of=(Category._meta.db_table, "name"),
         order_in_one_group=False,
     ),
     "employee": _Grouping(
-        "o.employee_id", "bigint", label_of=(Employee._meta.db_table, "name")
+        "o.employee_id",
+        "bigint",
+        refund_key="o.employee_id",
+        label_of=(Employee._meta.db_table, "name"),
     ),
     "client": _Grouping(
-        "o.client_id", "bigint", label_of=(Client._meta.db_table, "name")
+        "o.client_id",
+        "bigint",
+        refund_key="o.client_id",
+        label_of=(Client._meta.db_table, "name"),
     ),
     "location": _Grouping(
-        "o.location_id", "bigint", label_of=(Location._meta.db_table, "name")
+        "o.location_id",
+        "bigint",
+        refund_key="r.location_id",
+        label_of=(Location._meta.db_table, "name"),
     ),
 }
 
@@ -124,16 +155,17 @@ def store_today() -> datetime.date:
     return datetime.datetime.now(ZoneInfo(settings.STORE_TIME_ZONE)).date()
 
 
-def _confirmed_between(first: str, last: str) -> str:
-    """``o`` was confirmed on a local date from ``first`` to ``last`` (SQL dates).
+def _confirmed_between(first: str, last: str, column: str = "o.confirmed_at") -> str:
+    """``o`` was confirmed (or ``column`` is) on a local date from ``first``
+    to ``last`` (SQL dates).
 
     The bounds are local midnights turned into instants by PostgreSQL itself,
     daylight saving included; the partial index on confirmed_at
     (sales_order_sold_confirmed) serves the condition.
     """
     return (
-        f"o.confirmed_at >= (({first})::date::timestamp AT TIME ZONE %(tz)s) "
-        f"AND o.confirmed_at < (({last})::date + 1)::timestamp AT TIME ZONE %(tz)s"
+        f"{column} >= (({first})::date::timestamp AT TIME ZONE %(tz)s) "
+        f"AND {column} < (({last})::date + 1)::timestamp AT TIME ZONE %(tz)s"
     )
 
 
@@ -186,12 +218,32 @@ def _sold_orders_sql(grouping: _Grouping, *, location: bool) -> str:
 
 
 def _refunds_sql(grouping: _Grouping, *, location: bool) -> str:
-    """Per key: the money refunded in the range, by the local date of the return.
-
-    No returns are recorded by the store yet: this part answers no rows, in
-    the key's type, so the statement around it is the one it will be.
+    """Per key: the money refunded in the range, by the local date of the
+    return (at the order's location, by its employee and client); per
+    product or category, from the return's lines."""
+    made = _confirmed_between("%(date_from)s", "%(date_to)s", "r.created_at")
+    at_location = "AND r.location_id = %(location)s" if location else ""
+    if not grouping.order_in_one_group:
+        product_join = (
+            f"JOIN {Product._meta.db_table} p ON p.id = rl.product_id"
+            if grouping.needs_product
+            else ""
+        )
+        return f"""
+            SELECT {grouping.refund_key} AS key, SUM(rl.refund_amount) AS amount
+            FROM {Return._meta.db_table} r
+            JOIN {ReturnLine._meta.db_table} rl ON rl.return_id = r.id
+            {product_join}
+            WHERE {made} {at_location}
+            GROUP BY 1
+        """
+    return f"""
+        SELECT {grouping.refund_key} AS key, SUM(r.refund_amount) AS amount
+        FROM {Return._meta.db_table} r
+        JOIN {Order._meta.db_table} o ON o.id = r.order_id
+        WHERE {made} {at_location}
+        GROUP BY 1
     """
-    return f"SELECT NULL::{grouping.key_type} AS key, 0::numeric AS amount WHERE false"
 
 
 def _sales_sql(group_by: str, *, location: bool) -> str:
