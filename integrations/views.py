@@ -73,8 +73,9 @@ class WebhookViewSet(ServiceModelViewSet):
     def deliveries(self, request, pk=None):
         webhook = self.get_object()
         deliveries = webhook.deliveries.select_related("event").order_by("-event_id")
+        # Empty is no filter, as on every other list (django-filter's way).
         wanted = request.query_params.get("status")
-        if wanted is not None:
+        if wanted:
             if wanted not in DeliveryStatus.values:
                 raise serializers.ValidationError(
                     {"status": [f"Choose from {', '.join(DeliveryStatus.values)}."]},

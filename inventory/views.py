@@ -111,7 +111,8 @@ class ProductViewSet(CSVListMixin, ServiceModelViewSet):
         "products",
         "sku",
         "sku, name, description, unit_price, category (a name; created if "
-        "missing), reorder_level, is_active, tax_class (a name), stock (the "
+        "missing), reorder_level, is_active, tax_class (a name), supplier (a "
+        "name), stock (the "
         "opening stock of a new product at the default location; ignored for "
         "an existing one)",
     )

@@ -56,6 +56,8 @@ def test_the_log_lists_each_delivery_newest_first(manager_api):
 
     delivered_only = manager_api.get(url(webhook), {"status": "delivered"}).json()
     assert [d["id"] for d in delivered_only["results"]] == [old.pk]
+    unfiltered = manager_api.get(url(webhook), {"status": ""}).json()  # as left out
+    assert unfiltered["count"] == 2
 
 
 def test_a_bad_status_filter_is_a_400(manager_api, delivered):
