@@ -5,10 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0002_encrypt_phone_address_and_anonymize"),
-        ("inventory", "0002_main_location_holds_all_stock"),
         ("sales", "0005_order_location"),
-        ("staff", "0008_roles_client_export"),
     ]
 
     operations = [
