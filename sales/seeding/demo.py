@@ -241,7 +241,15 @@ def _returns(plan: Plan, users) -> None:
     delivered = Order.objects.filter(status=OrderStatus.DELIVERED).order_by(
         "delivered_at", "created_at", "client__email"
     )
-    chosen = list(delivered.prefetch_related("lines"))[::RETURNED_EVERY]
+    ids = list(delivered.values_list("pk", flat=True))[::RETURNED_EVERY]
+    # In batches: one IN list of a bulk store's orders would pass PostgreSQL's
+    # 65,535 parameters.
+    chosen = []
+    for start in range(0, len(ids), 5000):
+        batch = ids[start : start + 5000]
+        found = Order.objects.filter(pk__in=batch).prefetch_related("lines")
+        by_id = {order.pk: order for order in found}
+        chosen += [by_id[pk] for pk in batch]
     with simulated_clock() as clock:
         for number, order in enumerate(chosen):
             lines = list(order.lines.all())
