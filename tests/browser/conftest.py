@@ -95,5 +95,5 @@ def new_page(request, browser, live_server):
         context.close()
 
 
-def screenshot(page, name: str) -> None:
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
