@@ -4,7 +4,10 @@ A sale counts on the local date (``settings.STORE_TIME_ZONE``) its order was
 confirmed, unless the order was cancelled since; its money is its lines'
 ``net_amount`` and ``tax_amount``. Refunds are their own part of the
 statement (``_refunds_sql``), by the local date they were made, so the sales
-part never changes when they do.
+part never changes when they do. By period, closed days are read from
+``SalesDay``, which the first report of a day fills and the database empties
+again when a sale or return of that day changes; the other days, today's
+among them, from the orders.
 
 The statements are written out: the ORM has no ``generate_series`` to fill
 empty periods in, nor a way to group one aggregate by a key chosen at run
@@ -19,13 +22,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import F
 
 from catalog.models import Category, Product
 from customers.models import Client
 from inventory.models import Location, StockLevel
 from inventory.selectors import products_with_stock
+from reports.models import SalesDay
 from sales.models import (
     SOLD_STATUSES,
     Order,
@@ -51,10 +55,10 @@ _CENT, _TENTH = Decimal("0.01"), Decimal("0.1")
 
 @dataclass(frozen=True)
 class _Grouping:
-    """How one ``group_by`` keys a sold line, and where its label is."""
+    """How a ``group_by`` other than a period keys a sold line, and where its
+    label is."""
 
     key: str  # an expression over o (the order), l (the line), p (its product)
-    key_type: str  # PostgreSQL's type of the key
     # The same key of a refund: over r (the return), rl (its line), p (the
     # line's product), o (the returned order).
     refund_key: str = ""
@@ -66,31 +70,15 @@ class _Grouping:
     order_in_one_group: bool = True
 
 
-def _periods(column: str) -> dict[str, str]:
-    local = f"({column} AT TIME ZONE %(tz)s)"
-    return {
-        "day": f"{local}::date",
-        "week": f"date_trunc('week', {local})::date",
-        "month": f"date_trunc('month', {local})::date",
-    }
-
-
-_SOLD_ON, _REFUNDED_ON = _periods("o.confirmed_at"), _periods("r.created_at")
 GROUPINGS = {
-    **{
-        period: _Grouping(_SOLD_ON[period], "date", refund_key=_REFUNDED_ON[period])
-        for period in ("day", "week", "month")
-    },
     "product": _Grouping(
         "l.product_id",
-        "bigint",
         refund_key="rl.product_id",
         label_of=(Product._meta.db_table, "name"),
         order_in_one_group=False,
     ),
     "category": _Grouping(
         "p.category_id",
-        "bigint",
         refund_key="p.category_id",
         needs_product=True,
         label_of=(Category._meta.db_table, "name"),
@@ -98,19 +86,16 @@ GROUPINGS = {
     ),
     "employee": _Grouping(
         "o.employee_id",
-        "bigint",
         refund_key="o.employee_id",
         label_of=(Employee._meta.db_table, "name"),
     ),
     "client": _Grouping(
         "o.client_id",
-        "bigint",
         refund_key="o.client_id",
         label_of=(Client._meta.db_table, "name"),
     ),
     "location": _Grouping(
         "o.location_id",
-        "bigint",
         refund_key="r.location_id",
         label_of=(Location._meta.db_table, "name"),
     ),
@@ -285,19 +270,6 @@ def _sales_sql(group_by: str, *, location: bool) -> str:
                COALESCE(SUM(net_sales), 0), COALESCE(SUM(tax), 0),
                COALESCE(SUM(refunds), 0), 0
         FROM grouped"""
-    if group_by in PERIODS:
-        # Every period of the range, from the one date_from falls in.
-        return f"""{common}
-        SELECT 0, periods.key::text, '', {columns}, periods.n
-        FROM (
-            SELECT d::date AS key, ROW_NUMBER() OVER (ORDER BY d) AS n
-            FROM generate_series(
-                date_trunc('{group_by}', %(date_from)s::date::timestamp),
-                %(date_to)s::date::timestamp, interval '1 {group_by}') d
-        ) periods
-        LEFT JOIN grouped g ON g.key = periods.key
-        UNION ALL {totals}
-        ORDER BY 1, 9"""
     table, name = grouping.label_of
     return f"""{common},
         kept AS (
@@ -314,6 +286,149 @@ def _sales_sql(group_by: str, *, location: bool) -> str:
         ORDER BY 1, 9"""
 
 
+# --- Sales by period, from the kept days -----------------------------------------
+
+# The advisory lock between keeping days and the triggers that forget them
+# (``reports`` 0001, where the same number is written).
+SALES_DAYS_LOCK = 7301226117
+# A day is kept once it ended a day ago: no transaction still running can
+# stamp a sale in it, and the triggers skip a sale or return stamped within
+# the last 12 hours (the margin is theirs).
+_CLOSED = "((day + 1)::timestamp AT TIME ZONE %(tz)s) <= now() - interval '1 day'"
+_PERIOD_OF = {
+    "day": "day",
+    "week": "date_trunc('week', day)::date",
+    "month": "date_trunc('month', day)::date",
+}
+
+
+def _days_sql() -> str:
+    return (
+        "SELECT d::date AS day FROM generate_series("
+        "%(date_from)s::date, %(date_to)s::date, interval '1 day') d"
+    )
+
+
+def _day_facts_sql(days: str, *, location: bool) -> str:
+    """Per day of the relation ``days`` and location: the orders, units, net
+    sales and tax sold, and the refunds made, from the orders themselves."""
+    statuses = ", ".join(f"'{status.value}'" for status in SOLD_STATUSES)
+    sold_on = f"""{_confirmed_between("d.day", "d.day")}
+        AND o.status IN ({statuses})
+        {"AND o.location_id = %(location)s" if location else ""}"""
+    return f"""
+        SELECT d.day, o.location_id AS location, COUNT(*) AS orders, 0 AS units,
+               0 AS net_sales, 0 AS tax, 0 AS refunds
+        FROM {days} d JOIN {Order._meta.db_table} o ON {sold_on}
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT d.day, o.location_id, 0, SUM(l.quantity), SUM(l.net_amount),
+               SUM(l.tax_amount), 0
+        FROM {days} d JOIN {Order._meta.db_table} o ON {sold_on}
+        JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT d.day, r.location_id, 0, 0, 0, 0, SUM(r.refund_amount)
+        FROM {days} d JOIN {Return._meta.db_table} r
+            ON {_confirmed_between("d.day", "d.day", "r.created_at")}
+            {"AND r.location_id = %(location)s" if location else ""}
+        GROUP BY 1, 2"""
+
+
+def _periods_sql(group_by: str, *, location: bool) -> str:
+    """The rows of a report by period, then its totals, the last of whose
+    columns counts the closed days of the range not kept yet.
+
+    The kept days are read from ``SalesDay``; every other day (today,
+    yesterday, a day not read before or forgotten since) from the orders.
+    Both come from the statement's one snapshot, in which a change and the
+    forgetting of its day are either both seen or neither.
+    """
+    kept = f"""
+        SELECT * FROM {SalesDay._meta.db_table}
+        WHERE tz = %(tz)s AND day BETWEEN %(date_from)s AND %(date_to)s"""
+    at_location = "location_id = %(location)s" if location else "location_id IS NULL"
+    return f"""
+        WITH kept AS ({kept}),
+        computed AS (
+            {_days_sql()}
+            EXCEPT SELECT day FROM kept WHERE location_id IS NULL
+        ),
+        facts AS (
+            SELECT day, orders, units, net_sales, tax, refunds
+            FROM kept WHERE {at_location}
+            UNION ALL
+            SELECT day, orders, units, net_sales, tax, refunds
+            FROM ({_day_facts_sql("computed", location=location)}) f
+        ),
+        grouped AS (
+            SELECT {_PERIOD_OF[group_by]} AS key, SUM(orders) AS orders,
+                   SUM(units) AS units, SUM(net_sales) AS net_sales,
+                   SUM(tax) AS tax, SUM(refunds) AS refunds
+            FROM facts
+            GROUP BY 1
+        )
+        SELECT 0, periods.key::text, '', COALESCE(g.orders, 0),
+               COALESCE(g.units, 0), COALESCE(g.net_sales, 0),
+               COALESCE(g.tax, 0), COALESCE(g.refunds, 0), periods.n
+        FROM (
+            -- Every period of the range, from the one date_from falls in.
+            SELECT d::date AS key, ROW_NUMBER() OVER (ORDER BY d) AS n
+            FROM generate_series(
+                date_trunc('{group_by}', %(date_from)s::date::timestamp),
+                %(date_to)s::date::timestamp, interval '1 {group_by}') d
+        ) periods
+        LEFT JOIN grouped g ON g.key = periods.key
+        UNION ALL
+        SELECT 1, NULL, NULL, COALESCE(SUM(orders), 0), COALESCE(SUM(units), 0),
+               COALESCE(SUM(net_sales), 0), COALESCE(SUM(tax), 0),
+               COALESCE(SUM(refunds), 0),
+               (SELECT COUNT(*) FROM computed WHERE {_CLOSED})
+        FROM grouped
+        ORDER BY 1, 9"""
+
+
+def _keep_days_sql() -> str:
+    """Keep every closed day of the range not kept yet: per location, and the
+    whole store's (kept even when nothing was sold)."""
+    table = SalesDay._meta.db_table
+    columns = "tz, day, location_id, orders, units, net_sales, tax, refunds"
+    return f"""
+        WITH missing AS (
+            {_days_sql()}
+            EXCEPT SELECT day FROM {table}
+                   WHERE tz = %(tz)s AND location_id IS NULL
+        ),
+        closed AS (SELECT day FROM missing WHERE {_CLOSED}),
+        facts AS ({_day_facts_sql("closed", location=False)}),
+        per_location AS (
+            INSERT INTO {table} ({columns})
+            SELECT %(tz)s, day, location, SUM(orders), SUM(units),
+                   SUM(net_sales), SUM(tax), SUM(refunds)
+            FROM facts
+            GROUP BY day, location
+        )
+        INSERT INTO {table} ({columns})
+        SELECT %(tz)s, c.day, NULL, COALESCE(SUM(f.orders), 0),
+               COALESCE(SUM(f.units), 0), COALESCE(SUM(f.net_sales), 0),
+               COALESCE(SUM(f.tax), 0), COALESCE(SUM(f.refunds), 0)
+        FROM closed c LEFT JOIN facts f ON f.day = c.day
+        GROUP BY c.day"""
+
+
+def _keep_days(params: dict) -> None:
+    """Keep the range's closed days for the next reports, on the primary.
+
+    Under the lock the triggers share: a transaction that changed a sale of
+    one of these days and has not committed yet is waited for, and the days
+    are read after it.
+    """
+    primary = connections[DEFAULT_DB_ALIAS]
+    with transaction.atomic(using=DEFAULT_DB_ALIAS), primary.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SALES_DAYS_LOCK])
+        cursor.execute(_keep_days_sql(), params)
+
+
 def sales_report(
     *,
     date_from: datetime.date,
@@ -326,7 +441,8 @@ def sales_report(
 
     One statement: the rows (every period for ``day``, ``week``, ``month``;
     the ``limit`` groups with the largest totals otherwise) and, last, the
-    totals over every group, whether kept by the limit or not.
+    totals over every group, whether kept by the limit or not. By period, the
+    first report of a range then keeps its closed days (two more).
     """
     params = {
         "tz": settings.STORE_TIME_ZONE,
@@ -335,10 +451,15 @@ def sales_report(
         "location": location_id,
         "limit": limit,
     }
-    sql = _sales_sql(group_by, location=location_id is not None)
+    by_period = group_by in PERIODS
+    sql = (_periods_sql if by_period else _sales_sql)(
+        group_by, location=location_id is not None
+    )
     with _reading_cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
+    if by_period and fetched[-1][-1]:
+        _keep_days(params)
     *rows, totals = (_sales_row(row, group_by) for row in fetched)
     return SalesReport(
         date_from=date_from,
