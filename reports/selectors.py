@@ -178,11 +178,17 @@ def _sold_lines_sql(grouping: _Grouping, *, location: bool) -> str:
         orders = "COUNT(DISTINCT o.id)"
     else:
         orders = "COUNT(*)"
+    # Each order's lines through its own index probe (OFFSET 0 keeps the
+    # planner from turning it back into a join): a month's few thousand
+    # orders were joined to every line of the store by a hash.
     return f"""
         SELECT {grouping.key} AS key, {orders} AS orders, SUM(l.quantity) AS units,
                SUM(l.net_amount) AS net_sales, SUM(l.tax_amount) AS tax
         FROM {Order._meta.db_table} o
-        JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id
+        CROSS JOIN LATERAL (
+            SELECT product_id, quantity, net_amount, tax_amount
+            FROM {OrderLine._meta.db_table} WHERE order_id = o.id OFFSET 0
+        ) l
         {product_join}
         WHERE {_sold_orders_where(location=location)}
         GROUP BY 1
@@ -316,17 +322,24 @@ def _day_facts_sql(days: str, *, location: bool) -> str:
     sold_on = f"""{_confirmed_between("d.day", "d.day")}
         AND o.status IN ({statuses})
         {"AND o.location_id = %(location)s" if location else ""}"""
+    # The days' orders first (MATERIALIZED, so that the planner, which cannot
+    # know how few days it is given, neither hashes every line of the store
+    # for two days of sales nor sums every order's lines before choosing
+    # the days'), then each order's lines through its own index probe.
     return f"""
-        SELECT d.day, o.location_id AS location, COUNT(*) AS orders, 0 AS units,
-               0 AS net_sales, 0 AS tax, 0 AS refunds
-        FROM {days} d JOIN {Order._meta.db_table} o ON {sold_on}
-        GROUP BY 1, 2
-        UNION ALL
-        SELECT d.day, o.location_id, 0, SUM(l.quantity), SUM(l.net_amount),
-               SUM(l.tax_amount), 0
-        FROM {days} d JOIN {Order._meta.db_table} o ON {sold_on}
-        JOIN {OrderLine._meta.db_table} l ON l.order_id = o.id
-        GROUP BY 1, 2
+        (WITH sold AS MATERIALIZED (
+            SELECT d.day, o.id, o.location_id
+            FROM {days} d JOIN {Order._meta.db_table} o ON {sold_on}
+        )
+        SELECT s.day, s.location_id AS location, COUNT(*) AS orders,
+               SUM(l.units) AS units, SUM(l.net_sales) AS net_sales,
+               SUM(l.tax) AS tax, 0 AS refunds
+        FROM sold s CROSS JOIN LATERAL (
+            SELECT SUM(quantity) AS units, SUM(net_amount) AS net_sales,
+                   SUM(tax_amount) AS tax
+            FROM {OrderLine._meta.db_table} WHERE order_id = s.id
+        ) l
+        GROUP BY 1, 2)
         UNION ALL
         SELECT d.day, r.location_id, 0, 0, 0, 0, SUM(r.refund_amount)
         FROM {days} d JOIN {Return._meta.db_table} r

@@ -48,6 +48,7 @@ from sales.models import (
 from sales.returns import ReturnLineSpec, return_create
 from staff.models import Employee
 from staff.services import employee_create
+from store_project.db.counts import counted_at_the_end
 
 from .clock import simulated_clock
 from .plan import ROLES, Plan, Sizes, build_plan, to_datetime
@@ -156,25 +157,26 @@ def seed_demo(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEED_LOCK])
         if store_has_data():
             return SeedResult(seeded=False, counts=store_counts())
-        if not Location.objects.filter(is_default=True).exists():
-            # A store whose tables were emptied (not through migrate).
-            location_create(code="MAIN", name="Main store", is_default=True)
-        users, logins = _logins(groups, password or generated)
-        categories, employees = _categories_and_staff(plan, users)
-        write = write_with_copy if bulk else write_with_services
-        write(
-            plan,
-            categories=categories,
-            tax_classes=_tax_classes(plan),
-            employees=employees,
-            users=users,
-            progress=progress,
-        )
-        _returns(plan, users)
-        if sizes.locations > 1:
-            _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
-        if sizes.suppliers:
-            seed_purchasing(plan, users, suppliers=sizes.suppliers)
+        with counted_at_the_end():
+            if not Location.objects.filter(is_default=True).exists():
+                # A store whose tables were emptied (not through migrate).
+                location_create(code="MAIN", name="Main store", is_default=True)
+            users, logins = _logins(groups, password or generated)
+            categories, employees = _categories_and_staff(plan, users)
+            write = write_with_copy if bulk else write_with_services
+            write(
+                plan,
+                categories=categories,
+                tax_classes=_tax_classes(plan),
+                employees=employees,
+                users=users,
+                progress=progress,
+            )
+            _returns(plan, users)
+            if sizes.locations > 1:
+                _more_locations(plan, users, MORE_LOCATIONS[: sizes.locations - 1])
+            if sizes.suppliers:
+                seed_purchasing(plan, users, suppliers=sizes.suppliers)
     return SeedResult(
         seeded=True,
         seed=seed,

@@ -10,7 +10,10 @@ triggers are created by migrations (``store_project`` 0002 for the function,
 one per counted table), whose SQL stays as written there.
 """
 
-from django.db import connections
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.sql.constants import LOUTER
 from django.db.models.sql.datastructures import Join
@@ -63,3 +66,43 @@ def _keeps_every_row(join) -> bool:
         and getattr(join.join_field, "many_to_one", False)
         and (join.join_type == LOUTER or not join.nullable)
     )
+
+
+@contextmanager
+def counted_at_the_end() -> Iterator[None]:
+    """Inside one long transaction of many writes (the demo's seeding): the
+    counting triggers off, and every counted table counted once at the end.
+
+    Each statement's trigger updates the same counter row, and a transaction
+    that updated a row thousands of times leaves a chain of versions that
+    nobody can prune before it commits and that every next update walks: the
+    seeding of a large store spent most of its time there. The caller's
+    transaction holds the tables (``ALTER TABLE`` locks them), so the counts
+    it writes are exact when it commits.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE tgfoid = 'store_project_count_rows'::regproc ORDER BY 1, 2"
+        )
+        triggers = cursor.fetchall()
+        _set_triggers(cursor, triggers, "DISABLE")
+        yield
+        _set_triggers(cursor, triggers, "ENABLE")
+        table = RowCount._meta.db_table
+        for counted in sorted({name for name, _ in triggers}):
+            cursor.execute(f"DELETE FROM {table} WHERE table_name = %s", [counted])
+            cursor.execute(
+                f"INSERT INTO {table} (table_name, rows) "
+                f"SELECT %s, COUNT(*) FROM {counted}",
+                [counted],
+            )
+
+
+def _set_triggers(cursor, triggers, change: str) -> None:
+    # A table with foreign-key checks still queued cannot be altered: run
+    # them now, then go back to Django's deferred checking.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for table, trigger in triggers:
+        cursor.execute(f'ALTER TABLE {table} {change} TRIGGER "{trigger}"')
