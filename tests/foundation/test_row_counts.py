@@ -141,6 +141,21 @@ def test_seed_demo_with_copy_leaves_exact_counts():
     assert counted(MOVEMENTS) == real(MOVEMENTS) > 15
 
 
+def test_seed_demo_through_the_services_counts_once_and_counts_on_after():
+    ensure_roles()
+    sizes = Sizes(categories=3, products=15, clients=8, employees=4, orders=40)
+
+    result = seed_demo(sizes=sizes, seed=5, bulk=False, password="x")
+
+    assert result.method == "services"
+    assert_counted(ORDERS, 40)
+    assert counted(MOVEMENTS) == real(MOVEMENTS) > 15
+    # One counter row per table, written at the end of the seeding.
+    assert RowCount.objects.filter(table_name=ORDERS).count() == 1
+    OrderFactory()  # the triggers count again
+    assert_counted(ORDERS, 41)
+
+
 def test_installing_the_triggers_counts_the_rows_already_there():
     OrderFactory.create_batch(2)
     # The migration's own SQL, as it was frozen there.
