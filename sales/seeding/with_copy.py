@@ -28,6 +28,7 @@ from inventory.models import Location, StockLevel, StockMovement
 from sales import money
 from sales.models import Order, OrderLine, OrderStatusChange
 from staff.models import Employee
+from store_project.db.altering import run_queued_key_checks
 
 from .plan import ADJUST, CANCEL, CONFIRM, CREATE, DELIVER, SHIP, Plan, to_datetime
 from .progress import ProgressBar
@@ -285,10 +286,7 @@ def _bulk_load(cursor, models, progress) -> Iterator[None]:
         [tables],
     )
     indexes = cursor.fetchall()
-    # A table with key checks still queued cannot be altered: run them now,
-    # then go back to Django's deferred checking.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    run_queued_key_checks(cursor)
     for table, name, _ in foreign_keys:
         cursor.execute(
             sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(

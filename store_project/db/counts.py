@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.sql.constants import LOUTER
 from django.db.models.sql.datastructures import Join
 
+from store_project.db.altering import run_queued_key_checks
 from store_project.models import RowCount
 
 
@@ -100,9 +101,6 @@ def counted_at_the_end() -> Iterator[None]:
 
 
 def _set_triggers(cursor, triggers, change: str) -> None:
-    # A table with foreign-key checks still queued cannot be altered: run
-    # them now, then go back to Django's deferred checking.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    run_queued_key_checks(cursor)
     for table, trigger in triggers:
         cursor.execute(f'ALTER TABLE {table} {change} TRIGGER "{trigger}"')
