@@ -276,14 +276,16 @@ _LOCK_ORDER = (
 # separate look-up first.
 _IN_SCOPE = "AND location_id = ANY(%s) "
 # An order's lines as the API writes them (``sales.serializers.LINE``),
-# followed by a WHERE on ``l.order_id``.
+# followed by a WHERE on ``l.order_id``. The product's name is a subquery,
+# not a join: for a page's lines the planner hashed the whole product table,
+# where looking up each line's product by its key is a fraction of that.
 LINE_ROWS = f"""
-    SELECT l.order_id, l.id, l.product_id, p.name, l.quantity,
-           l.unit_price::text, (l.quantity * l.unit_price)::text,
+    SELECT l.order_id, l.id, l.product_id,
+           (SELECT p.name FROM {Product._meta.db_table} p WHERE p.id = l.product_id),
+           l.quantity, l.unit_price::text, (l.quantity * l.unit_price)::text,
            l.discount_amount::text, l.net_amount::text, l.taxes::text,
            l.tax_amount::text, l.returned_quantity
     FROM {OrderLine._meta.db_table} l
-    JOIN {Product._meta.db_table} p ON p.id = l.product_id
 """
 # Where a transition leaves the LINE_ROWS it read on the order it returns.
 LINES_READ = "_line_rows"

@@ -25,6 +25,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 FORMAT_PARAM = "format"
 CSV = "csv"
 CONTENT_TYPE = "text/csv; charset=utf-8"
+JSON = "application/json"
+# Accept headers (or none) for which DRF's negotiation picks a first renderer
+# of JSON, as JSON: what nearly every API client sends.
+_ANY_OR_JSON = frozenset({"*/*", JSON})
 # Rows read from the database at a time: a few hundred kB of Python objects.
 CHUNK = 2000
 
@@ -69,6 +73,14 @@ class ContentNegotiation(DefaultContentNegotiation):
             raise _unknown_format(requested, offered=True)
         if requested and not any(r.format == requested for r in renderers):
             raise _unknown_format(requested, offered=False)
+        first = renderers[0]
+        if (
+            not requested
+            and request.META.get("HTTP_ACCEPT", "*/*") in _ANY_OR_JSON
+            and first.media_type == JSON
+        ):
+            # DRF's answer, without parsing the header into media types.
+            return first, JSON
         return super().select_renderer(request, renderers, format_suffix)
 
 

@@ -1,9 +1,40 @@
 import re
 
+from django.core.paginator import Page, Paginator
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 _DIGITS = re.compile(r"[0-9]+")
+# PostgreSQL's OFFSET is a bigint: a page beyond it has no rows anyway.
+_MAX_OFFSET = 2**62
+
+
+class _Page(Page):
+    def __iter__(self):
+        # A Sequence's iteration reads the page by index, one row at a time,
+        # each checking whether the rows are a list yet.
+        if not isinstance(self.object_list, list):
+            self.object_list = list(self.object_list)
+        return iter(self.object_list)
+
+
+class _Paginator(Paginator):
+    """Django's, reading the count with the page's rows when the rows can
+    (``read_with_count``, as ``CompiledRows`` does): one statement, not two."""
+
+    def page(self, number):
+        read_with_count = getattr(self.object_list, "read_with_count", None)
+        if read_with_count is not None and "count" not in self.__dict__:
+            try:
+                offset = (int(number) - 1) * self.per_page
+            except (TypeError, ValueError):
+                offset = -1  # refused by validate_number, as always
+            if 0 <= offset < _MAX_OFFSET:
+                self.count = read_with_count(offset, self.per_page)
+        return super().page(number)
+
+    def _get_page(self, *args, **kwargs):
+        return _Page(*args, **kwargs)
 
 
 class StandardPagination(PageNumberPagination):
@@ -14,6 +45,7 @@ class StandardPagination(PageNumberPagination):
     maximum is served as the maximum.
     """
 
+    django_paginator_class = _Paginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

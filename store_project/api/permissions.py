@@ -32,4 +32,18 @@ class RolePermission(DjangoModelPermissions):
         required = getattr(view, "action_permissions", {}).get(action)
         if required is not None:
             return request.user.has_perms(required)
-        return super().has_permission(request, view)
+        if getattr(view, "_ignore_model_permissions", False):
+            return True  # DRF's API root
+        perms = self.get_required_permissions(request.method, self._model(view))
+        return request.user.has_perms(perms)
+
+    # A view's queryset is built anew for every request (scope, annotations),
+    # but its model is the same every time: building one only to read its
+    # model cost more than the check itself.
+    _models: dict[type, type] = {}
+
+    def _model(self, view):
+        model = self._models.get(type(view))
+        if model is None:
+            model = self._models[type(view)] = self._queryset(view).model
+        return model

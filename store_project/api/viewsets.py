@@ -1,10 +1,15 @@
 """A ModelViewSet whose writes go through the app's services."""
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from functools import cached_property
 
 from django.db import connections
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
+
+from store_project.db.counts import count_statement
 
 from .representation import Representation
 
@@ -40,15 +45,19 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if self.representation is None:
             return super().list(request, *args, **kwargs)
-        queryset = self.filter_queryset(self.get_queryset())
         columns = self.representation.columns
         key = None
         if _PAGE_ONLY.issuperset(request.query_params):
             key = self.list_statement_key()
         if key is None:
+            queryset = self.filter_queryset(self.get_queryset())
             rows = queryset.values_list(*columns)
         else:
-            rows = CompiledRows(queryset, columns, (type(self), key))
+            rows = CompiledRows(
+                lambda: self.filter_queryset(self.get_queryset()),
+                columns,
+                (type(self), key),
+            )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.represent_rows(page))
 
@@ -79,23 +88,31 @@ _PAGE_ONLY = frozenset({"page", "page_size"})
 
 class CompiledRows:
     """A queryset's ``values_list(*columns)``, read by its SQL compiled once
-    per process and key.
+    per process and key, with the count of all its rows.
 
-    Building a hot list's ``values_list`` and compiling it cost more than
-    running it, for the same SQL on every request without a filter. This
-    keeps that SQL (the ORM queryset stays its definition, and counts the
-    list as before) and reads a page as ``LIMIT``/``OFFSET`` of it, which is
-    what slicing the queryset sends. Only for statements whose SQL depends
-    on nothing but the key: see ``list_statement_key``.
+    Building a hot list's queryset and its ``values_list``, and compiling
+    it, cost more than running it, for the same SQL on every request
+    without a filter. This keeps that SQL (the ORM queryset stays its
+    definition, built only to compile it or to count on its own) and reads a
+    page as ``LIMIT``/``OFFSET`` of it, which is what slicing the queryset
+    sends, with ``count_statement`` of the queryset as one more column: the
+    paginator's count costs no statement of its own (``read_with_count``).
+    Only for statements whose SQL depends on nothing but the key: see
+    ``list_statement_key``.
     """
 
     _statements: dict = {}
     MAX_STATEMENTS = 1_000
 
-    def __init__(self, queryset, columns: tuple, key: Hashable):
-        self.queryset = queryset
+    def __init__(self, queryset: Callable[[], QuerySet], columns: tuple, key):
+        self._make_queryset = queryset
         self.columns = columns
         self.key = key
+        self._read_rows: tuple[int, list[tuple]] | None = None
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        return self._make_queryset()
 
     def count(self) -> int:
         return self.queryset.count()
@@ -103,21 +120,33 @@ class CompiledRows:
     def __len__(self) -> int:
         return self.count()
 
+    def read_with_count(self, offset: int, limit: int) -> int:
+        """Read rows ``offset`` to ``offset + limit`` for the slice that
+        follows, and return the count of every row (counted on its own only
+        when there is no row to carry it)."""
+        rows = self._read(offset, limit)
+        self._read_rows = (offset, [row[:-1] for row in rows])
+        return rows[0][-1] if rows else self.count()
+
     def __getitem__(self, window: slice) -> list[tuple]:
-        sql, params = self._statement()
-        connection = connections[self.queryset.db]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{sql} LIMIT %s OFFSET %s",
-                [*params, window.stop - window.start, window.start],
-            )
+        if self._read_rows is not None and self._read_rows[0] == window.start:
+            return self._read_rows[1][: window.stop - window.start]
+        rows = self._read(window.start, window.stop - window.start)
+        return [row[:-1] for row in rows]
+
+    def _read(self, offset: int, limit: int) -> list[tuple]:
+        sql, params, using = self._statement()
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])
             return cursor.fetchall()
 
-    def _statement(self) -> tuple[str, tuple]:
+    def _statement(self) -> tuple[str, tuple, str]:
         statement = self._statements.get(self.key)
         if statement is None:
-            rows = self.queryset.values_list(*self.columns)
-            statement = rows.query.sql_with_params()
+            queryset = self.queryset
+            count = RawSQL(*count_statement(queryset), output_field=BigIntegerField())
+            rows = queryset.values_list(*self.columns, count)
+            statement = (*rows.query.sql_with_params(), queryset.db)
             if len(self._statements) >= self.MAX_STATEMENTS:
                 self._statements.clear()
             self._statements[self.key] = statement

@@ -34,11 +34,7 @@ class CountedQuerySet(QuerySet):
         if self._result_cache is not None or not self._counts_every_row():
             return super().count()
         with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                "SELECT COALESCE(SUM(rows), 0)::bigint "
-                f"FROM {RowCount._meta.db_table} WHERE table_name = %s",
-                [self.model._meta.db_table],
-            )
+            cursor.execute(*count_statement(self))
             return cursor.fetchone()[0]
 
     def _counts_every_row(self) -> bool:
@@ -54,6 +50,21 @@ class CountedQuerySet(QuerySet):
             or any(a.contains_aggregate for a in query.annotations.values())
             or not all(_keeps_every_row(j) for j in query.alias_map.values())
         )
+
+
+_COUNTER = (
+    f"SELECT COALESCE(SUM(rows), 0)::bigint FROM {RowCount._meta.db_table} "
+    "WHERE table_name = %s"
+)
+
+
+def count_statement(queryset: QuerySet) -> tuple[str, tuple]:
+    """A statement whose one value is ``queryset.count()``, and its
+    parameters: the counter of a whole counted table, else a ``COUNT(*)``."""
+    if isinstance(queryset, CountedQuerySet) and queryset._counts_every_row():
+        return _COUNTER, (queryset.model._meta.db_table,)
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params
 
 
 def _keeps_every_row(join) -> bool:

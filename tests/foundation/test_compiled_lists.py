@@ -99,7 +99,7 @@ def test_users_of_different_scopes_each_see_their_own_orders(as_role):
     assert len(CompiledRows._statements) == 3
 
 
-def test_a_kept_page_is_one_statement_besides_the_count(manager_api):
+def test_a_kept_page_is_one_statement_with_its_count(manager_api):
     for _ in range(3):
         ProductFactory()
     manager_api.get("/api/v1/products/")
@@ -108,6 +108,24 @@ def test_a_kept_page_is_one_statement_besides_the_count(manager_api):
         response = manager_api.get("/api/v1/products/", {"page_size": "2"})
 
     assert response.status_code == 200
-    pages_read = [q for q in queries.captured_queries if "LIMIT" in q["sql"]]
-    assert len(pages_read) == 1
-    assert pages_read[0]["sql"].rstrip().endswith("LIMIT 2 OFFSET 0")
+    assert response.json()["count"] == 3
+    read = [q["sql"] for q in queries.captured_queries if "catalog_product" in q["sql"]]
+    assert len(read) == 1
+    assert "rowcount" in read[0]
+    assert read[0].rstrip().endswith("LIMIT 2 OFFSET 0")
+
+
+def test_an_empty_list_and_pages_past_its_end_are_counted_on_their_own(
+    manager_api,
+):
+    empty = manager_api.get("/api/v1/products/")
+    ProductFactory(name="Only one")
+    past_the_end = manager_api.get("/api/v1/products/", {"page": "2"})
+    last = manager_api.get("/api/v1/products/", {"page": "last", "page_size": "1"})
+    huge = manager_api.get("/api/v1/products/", {"page": "9" * 30})
+
+    assert empty.status_code == 200
+    assert empty.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert past_the_end.status_code == huge.status_code == 404
+    assert last.status_code == 200
+    assert [row["name"] for row in last.json()["results"]] == ["Only one"]
