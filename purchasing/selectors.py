@@ -1,10 +1,9 @@
 """Reads of purchasing: reorder suggestions and the last cost paid."""
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -26,20 +25,27 @@ _R = StockMovement.Reason
 # the units sold there (the ledger's sales of the orders confirmed there in
 # the window, net of their cancellations since: an order cancelled later
 # gave its units back), what its open purchase orders still await, and each
-# product's stock level there. Products without a stock level or sales there
-# can need nothing (their target is 0), so they are left out. The ORM's
-# equivalent is a ``Product`` query with three ``Subquery`` annotations; the
-# statement is written out to keep each aggregate a single grouped scan.
-_SUGGESTION_FIGURES = f"""
+# product's stock level there; then the contract's formula on them, so that
+# only the products that need ordering leave the database. Products without
+# a stock level or sales there can need nothing (their target is 0), so they
+# are left out. The ORM's equivalent is a ``Product`` query with three
+# ``Subquery`` annotations; the statement is written out to keep each
+# aggregate a single grouped scan, and each recent order's movements are
+# read by its index (LATERAL ... OFFSET 0): the planner otherwise hashed
+# every sale of the location's history.
+_SUGGESTIONS = f"""
     WITH recent AS (
         SELECT DISTINCT order_id FROM {_MOVEMENT}
         WHERE reason = '{_R.SALE}' AND location_id = %(location)s
             AND created_at >= %(since)s
     ), sold AS (
         SELECT m.product_id, -SUM(m.quantity) AS units
-        FROM {_MOVEMENT} m JOIN recent r ON r.order_id = m.order_id
-        WHERE m.location_id = %(location)s
-            AND m.reason IN ('{_R.SALE}', '{_R.CANCELLATION}')
+        FROM recent r CROSS JOIN LATERAL (
+            SELECT product_id, quantity FROM {_MOVEMENT}
+            WHERE order_id = r.order_id AND location_id = %(location)s
+                AND reason IN ('{_R.SALE}', '{_R.CANCELLATION}')
+            OFFSET 0
+        ) m
         GROUP BY m.product_id
     ), incoming AS (
         SELECT l.product_id, SUM(l.quantity - l.received_quantity) AS units
@@ -47,18 +53,30 @@ _SUGGESTION_FIGURES = f"""
         JOIN {PurchaseOrder._meta.db_table} po ON po.id = l.purchase_order_id
         WHERE po.location_id = %(location)s AND po.status = ANY(%(awaiting)s)
         GROUP BY l.product_id
+    ), figures AS (
+        SELECT p.id, p.sku, p.name, p.supplier_id,
+            COALESCE(s.on_hand, 0) AS on_hand,
+            COALESCE(i.units, 0)::bigint AS incoming,
+            COALESCE(s.reorder_level, 0) AS reorder_level,
+            -- round() of a numeric is half away from zero: half-up, here.
+            round(COALESCE(sold.units, 0)::numeric / {SALES_DAYS}, 2) AS daily,
+            COALESCE(sup.lead_time_days, {DEFAULT_LEAD_TIME_DAYS}) AS lead_time
+        FROM {Product._meta.db_table} p
+        LEFT JOIN {StockLevel._meta.db_table} s
+            ON s.product_id = p.id AND s.location_id = %(location)s
+        LEFT JOIN sold ON sold.product_id = p.id
+        LEFT JOIN incoming i ON i.product_id = p.id
+        LEFT JOIN {Supplier._meta.db_table} sup ON sup.id = p.supplier_id
+        WHERE p.is_active AND (s.id IS NOT NULL OR sold.product_id IS NOT NULL)
     )
-    SELECT p.id, p.sku, p.name, p.supplier_id, sup.lead_time_days,
-        COALESCE(s.on_hand, 0), COALESCE(i.units, 0), COALESCE(s.reorder_level, 0),
-        COALESCE(sold.units, 0)
-    FROM {Product._meta.db_table} p
-    LEFT JOIN {StockLevel._meta.db_table} s
-        ON s.product_id = p.id AND s.location_id = %(location)s
-    LEFT JOIN sold ON sold.product_id = p.id
-    LEFT JOIN incoming i ON i.product_id = p.id
-    LEFT JOIN {Supplier._meta.db_table} sup ON sup.id = p.supplier_id
-    WHERE p.is_active AND (s.id IS NOT NULL OR sold.product_id IS NOT NULL)
-    ORDER BY p.name, p.id
+    SELECT id, sku, name, supplier_id, on_hand, incoming, reorder_level, daily,
+        suggested
+    FROM figures, LATERAL (
+        SELECT (GREATEST(reorder_level, ceil(daily * (lead_time + %(cover)s)))
+            - on_hand - incoming)::bigint AS suggested
+    ) formula
+    WHERE suggested > 0
+    ORDER BY name, id
 """
 
 
@@ -90,45 +108,15 @@ def reorder_suggestions(
     since = (now or timezone.now()) - timedelta(days=SALES_DAYS)
     with connection.cursor() as cursor:
         cursor.execute(
-            _SUGGESTION_FIGURES,
-            {"location": location.pk, "since": since, "awaiting": list(AWAITING)},
+            _SUGGESTIONS,
+            {
+                "location": location.pk,
+                "since": since,
+                "awaiting": list(AWAITING),
+                "cover": cover_days,
+            },
         )
-        rows = cursor.fetchall()
-    suggestions = []
-    for (
-        product,
-        sku,
-        name,
-        supplier,
-        lead_time,
-        on_hand,
-        incoming,
-        reorder_level,
-        sold,
-    ) in rows:
-        daily = (Decimal(sold) / SALES_DAYS).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-        days = (DEFAULT_LEAD_TIME_DAYS if lead_time is None else lead_time) + (
-            cover_days
-        )
-        target = max(reorder_level, math.ceil(daily * days))
-        suggested = max(0, target - on_hand - incoming)
-        if suggested > 0:
-            suggestions.append(
-                Suggestion(
-                    product=product,
-                    sku=sku,
-                    name=name,
-                    supplier=supplier,
-                    on_hand=on_hand,
-                    incoming=int(incoming),
-                    reorder_level=reorder_level,
-                    daily_sales=daily,
-                    suggested_quantity=suggested,
-                )
-            )
-    return suggestions
+        return [Suggestion(*row) for row in cursor.fetchall()]
 
 
 def last_purchase_costs(*, product_ids: Iterable[int]) -> dict[int, Decimal]:

@@ -259,3 +259,35 @@ def test_the_written_answer_is_what_the_schemas_serializer_writes(manager_api, s
     ).data
 
     assert body == json.loads(json.dumps(expected))
+
+
+@pytest.mark.parametrize(
+    "units, lead_time, cover_days, daily, suggested",
+    [
+        (1, 7, 14, "0.03", 1),  # 0.0333 a day: ceil(0.03 x 21) = 1
+        (15, 0, 1, "0.50", 1),  # exactly half a unit a day
+        (29, 10, 20, "0.97", 30),  # 0.9667: up to 0.97; ceil(29.1) = 30
+        (44, 3, 0, "1.47", 5),  # 1.4667: ceil(4.41) = 5
+        (89, 30, 365, "2.97", 1174),  # ceil(2.97 x 395) = ceil(1173.15)
+        (30, 0, 0, "1.00", 0),  # nothing to cover: only the reorder level
+    ],
+)
+def test_daily_sales_round_half_up_to_cents_and_the_target_rounds_up(
+    units, lead_time, cover_days, daily, suggested
+):
+    supplier = SupplierFactory(lead_time_days=lead_time)
+    product = ProductFactory(name="P", stock=units, supplier=supplier)
+    sell(product, units)
+
+    found = reorder_suggestions(location=location_default(), cover_days=cover_days)
+
+    if suggested == 0:
+        assert found == []
+    else:
+        (only,) = found
+        assert (only.on_hand, only.daily_sales, only.suggested_quantity) == (
+            0,
+            Decimal(daily),
+            suggested,
+        )
+        assert str(only.daily_sales) == daily
