@@ -164,7 +164,7 @@ def order_rows(rows: list[tuple], lines: list[tuple] | None = None) -> list[dict
             with connection.cursor() as cursor:
                 cursor.execute(_LINES_OF, [list(by_id)])
                 lines = cursor.fetchall()
-        answers = LINE.write((row[1:] for row in lines), money_as_text=True)
+        answers = LINE.write(row[1:] for row in lines)
         for (order_id, *_), line in zip(lines, answers, strict=True):
             by_id[order_id]["lines"].append(line)
     return orders

@@ -14,7 +14,8 @@ from functools import partial
 from operator import attrgetter
 
 import orjson
-from django.db.models import Expression
+from django.db.models import Expression, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 _CENT = Decimal("0.01")
@@ -33,10 +34,11 @@ def money(value: Decimal | str | None) -> str | None:
     return f"{value.quantize(_CENT):f}"
 
 
-def cost(value: Decimal | None) -> str | None:
-    """A ``DecimalField(decimal_places=4)`` as DRF writes it: ``"12.3456"``."""
-    if value is None:
-        return None
+def cost(value: Decimal | str | None) -> str | None:
+    """A ``DecimalField(decimal_places=4)`` as DRF writes it: ``"12.3456"``
+    (a string: PostgreSQL's text of the ``numeric(n, 4)``, as is)."""
+    if value is None or isinstance(value, str):
+        return value
     return f"{value.quantize(_COST_PLACES):f}"
 
 
@@ -68,9 +70,9 @@ class Field:
     ``source`` is what a list reads with ``values_list``: a lookup
     (``"category__name"``) or an expression. ``attribute`` is where a model
     instance holds the same value, when it is not the lookup itself (dots for
-    ``__``). ``kind`` says how the value is written: as is, ``money``,
-    ``cost`` (4 places), ``timestamp``, ``text`` or ``json`` (a JSON column,
-    parsed if read as text).
+    ``__``). ``kind`` says how the value is written: as is, ``money`` (a
+    ``DecimalField`` of 2 places), ``cost`` (of 4), ``timestamp``, ``text``
+    or ``json`` (a JSON column, parsed if read as text).
     """
 
     name: str
@@ -95,7 +97,7 @@ class Representation:
         self.fields = [field.name for field in fields] + list(nested)
         #: The fields a row holds, without the nested ones (a CSV's columns).
         self.flat_fields = [field.name for field in fields]
-        self.columns = tuple(field.source or field.name for field in fields)
+        self.columns = tuple(_column(field) for field in fields)
         self._names = tuple(field.name for field in fields)
         self._converted = [(f.name, f.kind) for f in fields if f.kind != "plain"]
         self._attributes = attrgetter(
@@ -109,14 +111,8 @@ class Representation:
         """The row a list would read for ``instance``."""
         return self._attributes(instance)
 
-    def write(
-        self, rows: Iterable[tuple], *, money_as_text: bool = False
-    ) -> list[dict]:
-        """Each row as the API's dict.
-
-        ``money_as_text``: the rows hold their money as PostgreSQL wrote it
-        in text (``numeric(n, 2)::text``), already the API's digits.
-        """
+    def write(self, rows: Iterable[tuple]) -> list[dict]:
+        """Each row as the API's dict (a null stays null)."""
         tz = timezone.get_current_timezone()
         writers = {
             "money": money,
@@ -125,15 +121,22 @@ class Representation:
             "text": str,
             "json": json_value,
         }
-        converters = [
-            (name, writers[kind])
-            for name, kind in self._converted
-            if not (money_as_text and kind == "money")
-        ]
+        converters = [(name, writers[kind]) for name, kind in self._converted]
         answers = []
         for row in rows:
             answer = dict(zip(self._names, row, strict=True))
             for name, write in converters:
-                answer[name] = write(answer[name])
+                value = answer[name]
+                if value is not None:
+                    answer[name] = write(value)
             answers.append(answer)
         return answers
+
+
+def _column(field: Field) -> str | Expression:
+    source = field.source or field.name
+    if field.kind in ("money", "cost") and isinstance(source, str):
+        # PostgreSQL's text of a numeric(n, 2) (or 4) is the API's digits:
+        # no Decimal built per value to be formatted back.
+        return Cast(source, TextField())
+    return source
