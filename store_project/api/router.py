@@ -13,8 +13,8 @@ class Router(DefaultRouter):
 
         A path is matched against the resources' prefixes, then against the
         routes of its own resource only: a flat list made Django try every
-        route of every resource registered before it (seventy-odd patterns,
-        75 µs, for an order's action).
+        route of every resource registered before it (seventy-odd patterns
+        for an order's action).
         """
         urls = []
         for prefix, viewset, basename in self.registry:
