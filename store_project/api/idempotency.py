@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from store_project.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+# Read from the WSGI environ: request.headers builds a dict of every header.
+_META_KEY = "HTTP_IDEMPOTENCY_KEY"
 LIFETIME = timedelta(hours=24)
 KEY_PATTERN = r"^[\x20-\x7e]+$"  # printable ASCII; 1 to 255 of them
 _VALID_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
@@ -60,7 +62,7 @@ def idempotent(handler):
 
     @functools.wraps(handler)
     def wrapped(view, request, *args, **kwargs):
-        key = request.headers.get(HEADER)
+        key = request.META.get(_META_KEY)
         if key is None:
             return handler(view, request, *args, **kwargs)
         if not _VALID_KEY.match(key):
