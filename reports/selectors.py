@@ -220,10 +220,14 @@ def _refunds_sql(grouping: _Grouping, *, location: bool) -> str:
             if grouping.needs_product
             else ""
         )
+        # Each return's lines by its index, as the sold lines are read.
         return f"""
             SELECT {grouping.refund_key} AS key, SUM(rl.refund_amount) AS amount
             FROM {Return._meta.db_table} r
-            JOIN {ReturnLine._meta.db_table} rl ON rl.return_id = r.id
+            CROSS JOIN LATERAL (
+                SELECT product_id, refund_amount
+                FROM {ReturnLine._meta.db_table} WHERE return_id = r.id OFFSET 0
+            ) rl
             {product_join}
             WHERE {made} {at_location}
             GROUP BY 1
