@@ -104,7 +104,7 @@ class CompiledRows:
     _statements: dict = {}
     MAX_STATEMENTS = 1_000
 
-    def __init__(self, queryset: Callable[[], QuerySet], columns: tuple, key):
+    def __init__(self, queryset: Callable[[], QuerySet], columns: tuple, key: Hashable):
         self._make_queryset = queryset
         self.columns = columns
         self.key = key
