@@ -127,7 +127,7 @@ def client_hold_for_record(*, client: Client, field: str = "client") -> None:
         held = list(Client.objects.raw(_HOLD_FOR_RECORD, [client.pk]))
     if not held:
         raise AnonymizedClientRefused(
-            f"Client #{client.pk} no longer exists.", code="does_not_exist", field=field
+            f"Client #{client.pk} does not exist.", code="does_not_exist", field=field
         )
     if held[0].anonymized_at is not None:
         raise AnonymizedClientRefused(

@@ -50,9 +50,18 @@ _LOCATION_UNIQUE = {
 # --- Locations -----------------------------------------------------------------
 
 
+# Read by every order, adjustment and transfer that names no location, so
+# through the ORM's raw queries: its ORM equivalent,
+# ``Location.objects.get(is_default=True)``, compiled a statement each time
+# for a one-row read.
+_DEFAULT = f"SELECT * FROM {Location._meta.db_table} WHERE is_default"
+
+
 def location_default() -> Location:
     """The default location (``MAIN`` after migrate)."""
-    return Location.objects.get(is_default=True)
+    for location in Location.objects.raw(_DEFAULT):
+        return location
+    raise Location.DoesNotExist("There is no default location.")
 
 
 def location_usable(

@@ -8,12 +8,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from catalog.models import MAX_INT, Product
+from catalog.models import MAX_INT
+from catalog.selectors import products_for_sale
 from customers.models import Client
 from inventory.models import Location
 from staff.models import Employee
 from store_project.api.representation import Field, Representation
 from store_project.api.serializers import (
+    KeyReferenceField,
     ModelSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -285,9 +287,9 @@ class DiscountInputSerializer(serializers.Serializer):
 class OrderWriteSerializer(serializers.Serializer):
     """Create or change a draft: the lines given replace the old ones."""
 
-    # Only the id: the order needs nothing else of the client, and reading its
-    # phone and address would decrypt them.
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.only("id"))
+    # Not read here: the order service holds the client for the order's
+    # record (client_hold_for_record), which refuses one that does not exist.
+    client = KeyReferenceField(queryset=Client.objects.all())
     employee = serializers.PrimaryKeyRelatedField(
         queryset=Employee.objects.all(),
         allow_null=True,
@@ -311,7 +313,7 @@ class OrderWriteSerializer(serializers.Serializer):
 
     def validate_lines(self, lines: list[dict]) -> list[LineSpec]:
         ids = [line["product"] for line in lines]
-        products = Product.objects.in_bulk(set(ids))
+        products = products_for_sale(ids=ids)
         seen = Counter(ids)
         errors = []
         for line in lines:

@@ -56,6 +56,30 @@ def stored():
     )
 
 
+def test_a_draft_is_answered_as_it_is_read_back(manager_api, quebec):
+    # The answer to a create or an update is written from what the INSERT
+    # returned; a later read of the same draft must give the same JSON.
+    lines = [(taxed("19.99", quebec), 3), (taxed("0.15"), 7), (taxed("4.05"), 1)]
+    discount = {"kind": "percent", "value": "12.50", "reason": "Staff"}
+
+    created = create(manager_api, lines, discount=discount)
+    order = created.json()
+    read_after_create = manager_api.get(f"{URL}{order['id']}/").json()
+    replaced = manager_api.patch(
+        f"{URL}{order['id']}/",
+        {"lines": [{"product": lines[2][0].pk, "quantity": 4}]},
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    assert [line["product"] for line in order["lines"]] == [p.pk for p, _ in lines]
+    assert order["refunded_amount"] == "0.00"
+    assert order == read_after_create
+    assert replaced.status_code == 200, replaced.content
+    assert len(replaced.json()["lines"]) == 1
+    assert replaced.json() == manager_api.get(f"{URL}{order['id']}/").json()
+
+
 def test_each_line_copies_its_rates_and_is_taxed_per_rate(manager_api, quebec):
     hammer = taxed("19.99", quebec, name="Hammer")
     nails = taxed("0.15", name="Nails")  # the default class: Standard, no rates

@@ -130,6 +130,44 @@ def test_bad_order_fields_are_400(manager_api, body):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("client", "code"),
+    [
+        ("999999", "does_not_exist"),
+        ("9" * 30, "does_not_exist"),
+        ("true", "incorrect_type"),
+        ('"abc"', "incorrect_type"),
+        ('"1.5"', "incorrect_type"),
+        ("1e999", "incorrect_type"),
+        ("[1]", "incorrect_type"),
+    ],
+)
+def test_a_draft_for_no_such_client_is_400_on_client(manager_api, client, code):
+    # With lines that are fine: the client is the only thing refused, by the
+    # service's hold on it when the key is a possible one.
+    product = ProductFactory()
+    body = (
+        f'{{"client": {client}, "lines": [{{"product": {product.pk}, "quantity": 1}}]}}'
+    )
+
+    response = manager_api.post(URL, body, content_type="application/json")
+
+    assert_error(response, 400, code=code, attr="client")
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
+
+
+def test_changing_a_draft_to_no_such_client_is_400_and_keeps_it(manager_api):
+    order = OrderFactory(lines=[(ProductFactory(), 2)])
+
+    response = manager_api.patch(f"{URL}{order.pk}/", {"client": 999_999})
+
+    assert_error(response, 400, code="does_not_exist", attr="client")
+    order.refresh_from_db()
+    assert order.client_id != 999_999
+    assert order.lines.count() == 1
+
+
 def test_a_total_beyond_the_money_column_is_refused(manager_api):
     pricey = ProductFactory(unit_price=Decimal("99999999.99"))
 
