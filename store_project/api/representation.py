@@ -58,6 +58,10 @@ def timestamp(value: datetime | None, tz: tzinfo | None = None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+# What an instance holds in place of the text a list reads (``_column``).
+_INSTANCE_WRITERS = {"money": money, "cost": cost, "text": str}
+
+
 def json_value(value):
     """A JSON column: parsed already (an instance's) or read as its text."""
     return orjson.loads(value) if isinstance(value, str) else value
@@ -99,7 +103,16 @@ class Representation:
         self.flat_fields = [field.name for field in fields]
         self.columns = tuple(_column(field) for field in fields)
         self._names = tuple(field.name for field in fields)
-        self._converted = [(f.name, f.kind) for f in fields if f.kind != "plain"]
+        # A row read in ``columns`` holds money and text as the API writes
+        # them; only an instance's row (``row_of``) needs them written.
+        self._converted = [
+            (f.name, f.kind) for f in fields if f.kind in ("timestamp", "json")
+        ]
+        self._of_instance = [
+            (index, _INSTANCE_WRITERS[f.kind])
+            for index, f in enumerate(fields)
+            if f.kind in _INSTANCE_WRITERS
+        ]
         self._attributes = attrgetter(
             *(
                 field.attribute or (field.source or field.name).replace("__", ".")
@@ -108,19 +121,17 @@ class Representation:
         )
 
     def row_of(self, instance) -> tuple:
-        """The row a list would read for ``instance``."""
-        return self._attributes(instance)
+        """The row a list would read for ``instance``: its money as text."""
+        row = list(self._attributes(instance))
+        for index, write in self._of_instance:
+            if row[index] is not None:
+                row[index] = write(row[index])
+        return tuple(row)
 
     def write(self, rows: Iterable[tuple]) -> list[dict]:
         """Each row as the API's dict (a null stays null)."""
         tz = timezone.get_current_timezone()
-        writers = {
-            "money": money,
-            "cost": cost,
-            "timestamp": partial(timestamp, tz=tz),
-            "text": str,
-            "json": json_value,
-        }
+        writers = {"timestamp": partial(timestamp, tz=tz), "json": json_value}
         converters = [(name, writers[kind]) for name, kind in self._converted]
         answers = []
         for row in rows:
