@@ -65,8 +65,9 @@ MAX_TAX_RATES = 5
 class TaxRate(models.Model):
     """One rate of a class, a fraction in [0, 1) with 5 places (0.09975)."""
 
+    # Indexed by the unique (tax_class, position) below, which serves it alone.
     tax_class = models.ForeignKey(
-        TaxClass, on_delete=models.CASCADE, related_name="rates"
+        TaxClass, on_delete=models.CASCADE, related_name="rates", db_index=False
     )
     # The rate's place in its class; numbered 1 to MAX_TAX_RATES, so the
     # database itself holds a class to that many rates.

@@ -88,8 +88,9 @@ class Delivery(models.Model):
 
     Status = DeliveryStatus
 
+    # Indexed by the unique (webhook, event) below, which serves a webhook alone.
     webhook = models.ForeignKey(
-        Webhook, on_delete=models.CASCADE, related_name="deliveries"
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="deliveries"

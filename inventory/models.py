@@ -72,11 +72,14 @@ class Location(LoadedValues, models.Model):
 class StockLevel(LoadedValues, models.Model):
     """What one location holds of one product: the one source of stock."""
 
+    # Each indexed by an index below that it leads: the unique (product,
+    # location) and (location, product). Every stock change writes into all
+    # of the table's indexes (on_hand is indexed, so no update is HOT).
     product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="stock_levels"
+        Product, on_delete=models.CASCADE, related_name="stock_levels", db_index=False
     )
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="stock_levels"
+        Location, on_delete=models.PROTECT, related_name="stock_levels", db_index=False
     )
     # Changed only by inventory.services.stock_apply, which writes the ledger too.
     on_hand = models.IntegerField(default=0)
@@ -202,8 +205,9 @@ class Transfer(LoadedValues, models.Model):
 
 
 class TransferLine(models.Model):
+    # Indexed by the unique (transfer, product) below, which serves it alone.
     transfer = models.ForeignKey(
-        Transfer, on_delete=models.CASCADE, related_name="lines"
+        Transfer, on_delete=models.CASCADE, related_name="lines", db_index=False
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="transfer_lines"
@@ -245,18 +249,21 @@ class StockMovement(models.Model):
         Location, on_delete=models.PROTECT, related_name="movements", db_index=False
     )
     quantity = models.IntegerField(help_text="Signed change of stock.")
-    reason = models.CharField(max_length=20, choices=Reason.choices, db_index=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
     # The order, purchase order or return a movement belongs to. Plain ids,
     # not foreign keys: inventory knows nothing of the apps that depend on it.
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    purchase_order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    return_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # These three are indexed where set only (below): most movements are
+    # sales, and an insert then writes into none of them.
+    purchase_order_id = models.BigIntegerField(null=True, blank=True)
+    return_id = models.BigIntegerField(null=True, blank=True)
     transfer = models.ForeignKey(
         Transfer,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="movements",
+        db_index=False,
     )
     unit_cost = models.DecimalField(
         max_digits=14, decimal_places=4, null=True, blank=True
@@ -289,7 +296,23 @@ class StockMovement(models.Model):
                 name="catalog_stockmovement_reason_valid",
             ),
         ]
-        indexes = [models.Index(fields=["location", "product"])]
+        indexes = [
+            models.Index(fields=["location", "product"]),
+            # A plain index: db_index=True would add a LIKE (pattern) index too.
+            models.Index(fields=["reason"], name="catalog_movement_reason"),
+            *(
+                models.Index(
+                    fields=[field],
+                    condition=Q(**{f"{field}__isnull": False}),
+                    name=f"catalog_movement_{name}",
+                )
+                for field, name in [
+                    ("purchase_order_id", "purchase"),
+                    ("return_id", "return"),
+                    ("transfer", "transfer"),
+                ]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity:+d} {self.product} ({self.reason})"

@@ -34,8 +34,12 @@ class PurchaseOrder(LoadedValues, models.Model):
     supplier = models.ForeignKey(
         Supplier, on_delete=models.PROTECT, related_name="purchase_orders"
     )
+    # Indexed by (location, status) below, which serves a location alone.
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="purchase_orders"
+        Location,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        db_index=False,
     )
     # Moved only by purchasing.services.purchase_order_transition.
     status = models.CharField(
@@ -109,11 +113,13 @@ class PurchaseOrder(LoadedValues, models.Model):
 
 
 class PurchaseOrderLine(models.Model):
+    # Each indexed by an index below that it leads: the unique (purchase
+    # order, product) and (product, purchase order).
     purchase_order = models.ForeignKey(
-        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines", db_index=False
     )
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="purchase_lines"
+        Product, on_delete=models.PROTECT, related_name="purchase_lines", db_index=False
     )
     quantity = models.IntegerField()
     unit_cost = models.DecimalField(max_digits=12, decimal_places=4)

@@ -57,10 +57,12 @@ class Order(models.Model):
         related_name="orders",
         help_text="The employee who sold the order.",
     )
+    # Indexed by (location, -created_at) below, which serves a location alone.
     location = models.ForeignKey(
         Location,
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,
         help_text="Where the order takes its stock from when confirmed.",
     )
     # Moved only by sales.services.order_transition.
@@ -210,7 +212,10 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by the unique (order, product) below, which serves an order alone.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="order_lines"
     )
@@ -317,9 +322,10 @@ class Return(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
     # The order's location, where restocked units go back; kept on the return
-    # for the list's filter and the scoping of who sees it.
+    # for the list's filter and the scoping of who sees it. Indexed by
+    # (location, -created_at) below, which serves a location alone.
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="returns"
+        Location, on_delete=models.PROTECT, related_name="returns", db_index=False
     )
     refund_amount = models.DecimalField(**_MONEY)
     note = models.TextField(blank=True)
@@ -349,8 +355,13 @@ class Return(models.Model):
 
 class ReturnLine(models.Model):
     # Not "return", a Python keyword; its column is return_id all the same.
+    # Indexed by the unique (return, product) below, which serves it alone.
     order_return = models.ForeignKey(
-        Return, on_delete=models.CASCADE, related_name="lines", db_column="return_id"
+        Return,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_column="return_id",
+        db_index=False,
     )
     order_line = models.ForeignKey(
         OrderLine, on_delete=models.PROTECT, related_name="return_lines"

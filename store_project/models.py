@@ -10,8 +10,12 @@ class IdempotencyKey(models.Model):
     ``store_project.api.idempotency``.
     """
 
+    # Indexed by the unique (user, key) below, which serves a user alone.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(
