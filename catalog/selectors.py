@@ -32,9 +32,9 @@ _FOR_SALE = (
 
 
 def products_for_sale(*, ids: Iterable[int]) -> dict[int, Product]:
-    """The products of ``ids`` that exist, by id, with what a sale's line
-    reads of them (name, price, whether for sale, tax class) read; any other
-    field is read when first used."""
+    """The products of ``ids`` that exist, by id. Only what a sale's line
+    reads of them is read (name, price, whether for sale, tax class); any
+    other field is read when first used."""
     return {p.pk: p for p in Product.objects.raw(_FOR_SALE, [list(set(ids))])}
 
 
