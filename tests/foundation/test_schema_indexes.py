@@ -59,8 +59,8 @@ def test_no_index_is_a_leading_part_of_another_on_its_table():
         if other != name
         and not other_narrowed
         and other_columns[: len(columns)] == columns
-        # Django's LIKE index (varchar_pattern_ops) beside its plain twin is
-        # a different operator class, not a copy: only name one once.
+        # Django's LIKE index (varchar_pattern_ops) serves what its plain
+        # twin cannot (LIKE 'abc%' on text): another operator class.
         and not (name.endswith("_like") or other.endswith("_like"))
     ]
 
