@@ -19,7 +19,7 @@ from inventory.selectors import stock_moved_for_order
 from inventory.services import location_usable, stock_apply
 from staff.models import Employee
 from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
-from store_project.db.inserts import insert_row
+from store_project.db.inserts import insert_rows
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput
 
@@ -92,7 +92,7 @@ def order_create(
         notes=notes,
         **_money_of(rows, discount),
     )
-    _insert_order(order)
+    insert_rows([order])
     _insert_lines(order, rows)
     return order
 
@@ -248,65 +248,22 @@ def _money_of(rows: list[OrderLine], discount: money.Discount | None) -> dict:
     }
 
 
-# A draft's order and lines are written with hand-written INSERTs (columns and
-# values as save() prepares them, ``insert_row``), the lines' statement
+# A draft's order and lines are written with hand-written INSERTs
+# (``insert_rows``: values as save() prepares them), the lines' statement
 # answering them as ``LINE_ROWS`` for the API's answer. The ORM equivalent,
 # ``order.save()`` and ``OrderLine.objects.bulk_create(rows)``, then a read of
 # the lines, compiled three statements for every draft written: more CPU than
 # the rest of the draft's writing.
-_INSERT_ORDER = (
-    f"INSERT INTO {Order._meta.db_table} ({{columns}}) VALUES ({{values}}) "
-    "RETURNING {returning}"
-)
-_INSERT_LINES = (
-    f"INSERT INTO {OrderLine._meta.db_table} AS l ({{columns}}) VALUES {{values}} "
-    "RETURNING {returning}"
-)
-
-
-def _insert_order(order: Order) -> None:
-    row = insert_row(order)
-    # The primary key, and what the database's defaults wrote.
-    returned = [Order._meta.pk, *row.defaulted]
-    sql = _INSERT_ORDER.format(
-        columns=row.columns,
-        values=", ".join(row.placeholders),
-        returning=", ".join(field.column for field in returned),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, row.values)
-        answer = cursor.fetchone()
-    for field, value in zip(returned, answer, strict=True):
-        setattr(order, field.attname, value)
-    order._state.adding, order._state.db = False, connection.alias
-
-
 def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
     """Insert ``rows`` as lines of ``order``, which keeps them as they are
     written (``LINES_READ``, in ``LINE_ROWS``' columns) for its answer."""
-    setattr(order, LINES_READ, [])
-    if not rows:
-        return
-    params, values = [], []
-    for row in rows:
-        row.order = order
-        written = insert_row(row)
-        values.append(f"({', '.join(written.placeholders)})")
-        params += written.values
-    sql = _INSERT_LINES.format(
-        columns=written.columns, values=", ".join(values), returning=LINE_COLUMNS
-    )
-    # Both callers are atomic blocks that this error leaves: no savepoint.
-    with (
-        unique_violations_as_invalid_input(_LINE_UNIQUE, savepoint=False),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, params)
-        lines = cursor.fetchall()
-    # RETURNING answers the rows in the order of VALUES, as bulk_create relies on.
-    for row, line in zip(rows, lines, strict=True):
-        row.pk = line[1]
-        row._state.adding, row._state.db = False, connection.alias
+    lines = []
+    if rows:
+        for row in rows:
+            row.order = order
+        # Both callers are atomic blocks that this error leaves: no savepoint.
+        with unique_violations_as_invalid_input(_LINE_UNIQUE, savepoint=False):
+            lines = insert_rows(rows, returning=LINE_COLUMNS, alias="l")
     setattr(order, LINES_READ, lines)
 
 

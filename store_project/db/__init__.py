@@ -5,8 +5,8 @@
 - ``counts``: exact whole-table row counts read from a trigger-kept counter;
 - ``updates``: ``model_update``, the one way update services write fields,
   and ``rows_update`` for bulk writes;
-- ``inserts``: a model instance's columns and values for a hand-written
-  INSERT, prepared as ``save()`` prepares them;
+- ``inserts``: ``insert_rows``, new instances written in one hand-written
+  INSERT, their values prepared as ``save()`` prepares them;
 - ``altering``: what a transaction that wrote to a table does before it
   alters it;
 - ``embedded``: the embedded PostgreSQL server for local runs and tests.

@@ -1,49 +1,58 @@
-"""Rows for hand-written INSERT statements, written as ``save()`` writes them."""
+"""Hand-written INSERT statements that write rows as ``save()`` writes them."""
 
-from typing import NamedTuple
+from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.db.models.expressions import DatabaseDefault
 
 
-class InsertRow(NamedTuple):
-    fields: list[Field]
-    placeholders: list[str]  # "%s", or "DEFAULT" for a db_default left unset
-    values: list  # one per "%s"
+def insert_rows(
+    instances: Sequence[Model], *, returning: str = "", alias: str = ""
+) -> list[tuple]:
+    """Insert ``instances`` (new, all of one model) in one statement.
 
-    @property
-    def columns(self) -> str:
-        return ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-
-    @property
-    def defaulted(self) -> list[Field]:
-        return [
-            field
-            for field, placeholder in zip(self.fields, self.placeholders, strict=True)
-            if placeholder == "DEFAULT"
-        ]
-
-
-def insert_row(instance: Model) -> InsertRow:
-    """``instance``'s columns for an INSERT, their placeholders and values.
-
-    As ``save()`` prepares them: every concrete field but the primary key,
-    each through its ``pre_save`` (an ``auto_now`` stamp is set on the
-    instance) and ``get_db_prep_save`` (an encrypted field encrypts). A
-    ``db_default`` left unset is written as ``DEFAULT``; whoever needs its
-    value reads it back (``RETURNING``). The fields are the same for every
-    instance of a model, so rows of one model can share one ``VALUES``.
+    Their values are prepared as ``save()`` prepares them: every concrete
+    field but the primary key, each through its ``pre_save`` (an ``auto_now``
+    stamp is set on the instance) and ``get_db_prep_save`` (an encrypted
+    field encrypts); a ``db_default`` left unset is written as ``DEFAULT``.
+    Each instance is then as ``save()`` leaves it: its primary key and the
+    values its database defaults wrote set from ``RETURNING``, marked as
+    saved. Answers, per instance in order, the ``returning`` columns (SQL
+    over the table, or over ``alias`` when given); none without them.
     """
-    fields, placeholders, values = [], [], []
-    for field in instance._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        fields.append(field)
-        value = field.pre_save(instance, add=True)
-        if isinstance(value, DatabaseDefault):
-            placeholders.append("DEFAULT")
-        else:
-            placeholders.append("%s")
-            values.append(field.get_db_prep_save(value, connection))
-    return InsertRow(fields, placeholders, values)
+    opts = instances[0]._meta
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    rows, params, defaulted = [], [], set()
+    for instance in instances:
+        placeholders = []
+        for field in fields:
+            value = field.pre_save(instance, add=True)
+            if isinstance(value, DatabaseDefault):
+                placeholders.append("DEFAULT")
+                defaulted.add(field)
+            else:
+                placeholders.append("%s")
+                params.append(field.get_db_prep_save(value, connection))
+        rows.append(f"({', '.join(placeholders)})")
+    quote = connection.ops.quote_name
+    prefix = f"{alias}." if alias else ""
+    # The primary key first, then what the database's defaults wrote.
+    back = [opts.pk, *(field for field in fields if field in defaulted)]
+    answered = [prefix + quote(field.column) for field in back]
+    if returning:
+        answered.append(returning)
+    table = quote(opts.db_table) + (f" AS {alias}" if alias else "")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join(rows)} RETURNING {', '.join(answered)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = cursor.fetchall()
+    # RETURNING answers the rows in the order of VALUES, as bulk_create relies on.
+    for instance, row in zip(instances, written, strict=True):
+        for field, value in zip(back, row, strict=False):
+            setattr(instance, field.attname, value)
+        instance._state.adding, instance._state.db = False, connection.alias
+    return [row[len(back) :] for row in written]
