@@ -136,8 +136,13 @@ class CompiledRows:
 
     def _read(self, offset: int, limit: int) -> list[tuple]:
         sql, params, using = self._statement()
+        # The window written into the statement, as the ORM's slicing writes
+        # it: with no parameter, a prepared statement keeps one plan.
+        # PostgreSQL planned ``LIMIT $1`` anew on every execution, since a
+        # plan for an unknown limit is estimated dearer than one for 50 rows.
+        window = f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with connections[using].cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])
+            cursor.execute(sql + window, params)
             return cursor.fetchall()
 
     def _statement(self) -> tuple[str, tuple, str]:
