@@ -1,11 +1,13 @@
 """The product serializer's hand-written output equals DRF's generic one."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
+from catalog.models import Product
 from inventory.selectors import products_with_stock
 from inventory.serializers import PRODUCT, ProductSerializer
 from tests.factories import ProductFactory
@@ -56,3 +58,28 @@ def test_the_lists_plain_rows_give_drfs_output():
     with timezone.override("America/Montreal"):
         rows = PRODUCT.write(products.values_list(*PRODUCT.columns))
         assert rows == [_generic(p) for p in products]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Montreal", "Asia/Kolkata"])
+def test_the_lists_timestamps_are_drfs_to_the_microsecond(zone):
+    times = [
+        datetime(2026, 3, 8, 7, 0, 0, tzinfo=UTC),  # no fraction: none written
+        datetime(2026, 12, 31, 23, 59, 59, 120000, tzinfo=UTC),  # trailing zeros
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),  # a year of three digits
+    ]
+    for moment in times:
+        product = ProductFactory()
+        Product.objects.filter(pk=product.pk).update(
+            created_at=moment, updated_at=moment
+        )
+    products = products_with_stock().select_related("category").order_by("pk")
+
+    with timezone.override(zone):
+        rows = PRODUCT.write(products.values_list(*PRODUCT.columns))
+        assert rows == [_generic(p) for p in products]
+    if zone == "UTC":
+        assert [row["updated_at"] for row in rows] == [
+            "2026-03-08T07:00:00Z",
+            "2026-12-31T23:59:59.120000Z",
+            "0999-01-02T03:04:05.000006Z",
+        ]
