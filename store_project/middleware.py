@@ -1,7 +1,12 @@
-"""Cross-cutting request handling: request ids and early input checks."""
+"""Cross-cutting request handling: request ids, early input checks, messages."""
 
 import re
 import uuid
+from functools import partial
+
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
+from django.utils.functional import SimpleLazyObject, empty
 
 from .current import current_request
 from .logging import request_id_var
@@ -52,3 +57,20 @@ class RejectNulInQueryMiddleware:
                     "Query parameters must not contain NUL characters.",
                 )
         return self.get_response(request)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's, with a request's message storage made when first used.
+
+    Only the admin's pages use messages; every API request made the storage
+    (a cookie signer and a session store) and saved it back unused.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(partial(default_storage, request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)
