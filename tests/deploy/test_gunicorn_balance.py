@@ -74,16 +74,25 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _ask(sock: socket.socket) -> str:
+def _ask(sock: socket.socket, path: str = "/") -> str:
     with sock:
         sock.settimeout(5)
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
         response = b""
         while b"\r\n\r\n" not in response or not response.split(b"\r\n\r\n", 1)[1]:
             chunk = sock.recv(4096)
             assert chunk, "connection closed before the answer"
             response += chunk
         return response.split(b"\r\n\r\n", 1)[1].decode()
+
+
+def test_a_worker_freezes_what_loading_the_app_allocated(start_gunicorn):
+    port = start_gunicorn()
+
+    frozen = int(_ask(socket.create_connection(("127.0.0.1", port)), "/frozen"))
+
+    # gunicorn and the app's modules: the collector's full passes skip them.
+    assert frozen > 1000
 
 
 @pytest.mark.parametrize("connections", [WORKERS * THREADS, 2 * WORKERS * THREADS])
