@@ -19,8 +19,11 @@ from staff.auth import TokenView
 from staff.views import EmployeeViewSet
 from store_project.api.router import router
 
-router.register("categories", CategoryViewSet, basename="category")
+# A path is matched against each resource's prefix in this order: the
+# resources a till calls on every sale come first.
+router.register("orders", OrderViewSet, basename="order")
 router.register("products", ProductViewSet, basename="product")
+router.register("categories", CategoryViewSet, basename="category")
 router.register("tax-classes", TaxClassViewSet, basename="taxclass")
 router.register("stock-movements", StockMovementViewSet, basename="stockmovement")
 router.register("locations", LocationViewSet, basename="location")
@@ -33,7 +36,6 @@ router.register(
 )
 router.register("clients", ClientViewSet, basename="client")
 router.register("employees", EmployeeViewSet, basename="employee")
-router.register("orders", OrderViewSet, basename="order")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("audit-log", AuditEntryViewSet, basename="auditentry")
 router.register("webhooks", WebhookViewSet, basename="webhook")
