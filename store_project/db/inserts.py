@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 from django.db.models.expressions import DatabaseDefault
 
@@ -21,6 +21,10 @@ def insert_rows(
     saved. Answers, per instance in order, the ``returning`` columns (SQL
     over the table, or over ``alias`` when given); none without them.
     """
+    # The connection itself, not the ``django.db.connection`` proxy: each
+    # field's preparation reads its ``ops`` and ``features``, and every read
+    # through the proxy looks the connection up anew.
+    connection = connections[DEFAULT_DB_ALIAS]
     opts = instances[0]._meta
     fields = [field for field in opts.concrete_fields if not field.primary_key]
     rows, params, defaulted = [], [], set()
