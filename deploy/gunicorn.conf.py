@@ -141,8 +141,8 @@ def post_worker_init(worker):
     """Called once the worker has loaded the application: what is allocated
     by then (Django, the apps, their routes and schema) lives as long as the
     worker. Frozen, the collector no longer walks those objects on each full
-    collection, a pause that held the GIL, so every thread of the worker,
-    for over 100 ms several times a minute under load."""
+    collection: a walk of the whole heap, during which no thread of the
+    worker runs."""
     gc.collect()
     gc.freeze()
 

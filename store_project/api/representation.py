@@ -67,7 +67,7 @@ class UtcText(Func):
     ``timestamp(value, UTC)`` writes it: ``2026-12-01T09:30:00.250000Z``,
     no fraction when it is zero (as ``isoformat``). A list reads its
     timestamps so instead of as datetimes, each of which psycopg parsed and
-    ``timestamp`` wrote back in Python (a tenth of a page of products)."""
+    ``timestamp`` wrote back in Python."""
 
     template = (
         "replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
