@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from store_project.db import embedded
+
 ROOT = Path(__file__).resolve().parents[2]
 PROD_VALUES = {
     "SECRET_KEY": "k8#Vq2!pZr7@Lm4$Wn9^Tx3&Yb6*Hc1(Jd5)Fg0-Se8+Ua2=Oi7",
@@ -95,15 +97,22 @@ def test_prod_settings_pass_the_deploy_checks_without_warnings():
 
 
 def test_dev_settings_default_to_the_embedded_server_in_the_project_folder():
-    result = run_manage(
-        {"DJANGO_ENV": "dev", "DATABASE_URL": ""},
-        "shell",
-        "-c",
-        "from django.conf import settings; from django.db import connection; "
-        "d = settings.DATABASES['default']; c = connection.cursor(); "
-        "c.execute('SELECT current_database()'); "
-        "print(settings.DEBUG, d['OPTIONS']['host'], c.fetchone()[0])",
-    )
+    data_dir = ROOT / ".pgdata"
+    # A server `make run` started is left running; one this test started is not.
+    already_running = (data_dir / "postmaster.pid").exists()
+    try:
+        result = run_manage(
+            {"DJANGO_ENV": "dev", "DATABASE_URL": ""},
+            "shell",
+            "-c",
+            "from django.conf import settings; from django.db import connection; "
+            "d = settings.DATABASES['default']; c = connection.cursor(); "
+            "c.execute('SELECT current_database()'); "
+            "print(settings.DEBUG, d['OPTIONS']['host'], c.fetchone()[0])",
+        )
+    finally:
+        if not already_running:
+            embedded.stop(data_dir)
 
     assert result.returncode == 0, result.stderr
     debug, host, database = result.stdout.strip().splitlines()[-1].split()
