@@ -1,3 +1,5 @@
+import operator
+
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
@@ -21,13 +23,13 @@ from .models import (
     Transfer,
     TransferLine,
 )
-from .selectors import PRODUCT_IS_LOW_STOCK, PRODUCT_STOCK
+from .selectors import PRODUCT_STOCK
 from .services import ADJUSTMENT_REASONS, TransferLineSpec
 
 # A product as the API answers it: the catalog's fields and its total stock
 # over every location. The product list reads its page in these columns;
-# ``stock`` and ``is_low_stock`` are computed in the list's query
-# (``inventory.selectors.products_with_stock`` annotates an instance alike).
+# ``stock`` is computed in the list's query (``inventory.selectors.
+# products_with_stock`` annotates an instance alike), ``is_low_stock`` from it.
 PRODUCT = Representation(
     Field("id"),
     Field("sku"),
@@ -36,7 +38,7 @@ PRODUCT = Representation(
     Field("unit_price", kind="money"),
     Field("stock", PRODUCT_STOCK, attribute="stock"),
     Field("reorder_level"),
-    Field("is_low_stock", PRODUCT_IS_LOW_STOCK, attribute="is_low_stock"),
+    Field("is_low_stock", derive=(operator.le, "stock", "reorder_level")),
     Field("category", "category_id"),
     Field("category_name", "category__name"),
     Field("tax_class", "tax_class_id"),

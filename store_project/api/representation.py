@@ -6,7 +6,7 @@ resources are written by a ``Representation`` instead, with these helpers,
 which give exactly DRF's output (tests compare both on the same objects).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
@@ -105,12 +105,18 @@ class Field:
     ``__``). ``kind`` says how the value is written: as is, ``money`` (a
     ``DecimalField`` of 2 places), ``cost`` (of 4), ``timestamp``, ``text``
     or ``json`` (a JSON column, parsed if read as text).
+
+    ``derive``, instead of a source: a function and the names of earlier
+    fields it is applied to, e.g. ``(operator.le, "stock", "reorder_level")``.
+    The value is computed as the row is written, not read: PostgreSQL would
+    evaluate a subquery the fields are made of once more for it.
     """
 
     name: str
     source: str | Expression | None = None
     attribute: str | None = None
     kind: str = "plain"
+    derive: tuple[Callable, str, ...] | None = None
 
 
 class Representation:
@@ -127,10 +133,23 @@ class Representation:
 
     def __init__(self, *fields: Field, nested: tuple[str, ...] = ()):
         self.fields = [field.name for field in fields] + list(nested)
-        #: The fields a row holds, without the nested ones (a CSV's columns).
+        #: The fields an answer holds, without the nested ones (a CSV's columns).
         self.flat_fields = [field.name for field in fields]
+        names = self.flat_fields
+        self._names = tuple(names)
+        # Each derived field's position in the answer, its function and the
+        # positions of its arguments, in the order they are inserted in a row.
+        self._derived = [
+            (names.index(f.name), f.derive[0], [names.index(a) for a in f.derive[1:]])
+            for f in fields
+            if f.derive is not None
+        ]
+        for index, _, arguments in self._derived:
+            if not all(a < index for a in arguments):
+                raise ValueError(f"{names[index]} derives from a later field")
+        fields = [field for field in fields if field.derive is None]
+        #: A row's columns: every field but the derived ones.
         self.columns = tuple(_column(field) for field in fields)
-        self._names = tuple(field.name for field in fields)
         # A row read in ``columns`` holds money, text and UTC timestamps as
         # the API writes them; only an instance's row (``row_of``) needs them
         # written, and a timestamp another time zone than UTC.
@@ -167,8 +186,12 @@ class Representation:
         converters = [
             (name, writers[kind]) for name, kind in self._converted if kind in writers
         ]
+        derived = self._derived
         answers = []
         for row in rows:
+            for index, derive, arguments in derived:
+                value = derive(*[row[a] for a in arguments])
+                row = (*row[:index], value, *row[index:])
             answer = dict(zip(self._names, row, strict=True))
             for name, write in converters:
                 value = answer[name]

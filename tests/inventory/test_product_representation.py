@@ -1,5 +1,6 @@
 """The product serializer's hand-written output equals DRF's generic one."""
 
+import operator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from rest_framework import serializers
 from catalog.models import Product
 from inventory.selectors import products_with_stock
 from inventory.serializers import PRODUCT, ProductSerializer
+from store_project.api.representation import Field, Representation
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +55,15 @@ def test_fast_output_names_every_declared_field():
 def test_the_lists_plain_rows_give_drfs_output():
     ProductFactory(sku=None, unit_price=Decimal("0.01"), stock=0, reorder_level=3)
     ProductFactory(unit_price=Decimal("12.50"), stock=7, is_active=False)
+    ProductFactory(stock=4, reorder_level=4)  # low: at its reorder level
+    ProductFactory(stock=5, reorder_level=4)
     products = products_with_stock().select_related("category").order_by("pk")
 
     with timezone.override("America/Montreal"):
         rows = PRODUCT.write(products.values_list(*PRODUCT.columns))
         assert rows == [_generic(p) for p in products]
+    assert [row["is_low_stock"] for row in rows] == [True, False, True, False]
+    assert [list(row) for row in rows] == [ProductSerializer.Meta.fields] * 4
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/Montreal", "Asia/Kolkata"])
@@ -83,3 +89,12 @@ def test_the_lists_timestamps_are_drfs_to_the_microsecond(zone):
             "2026-12-31T23:59:59.120000Z",
             "0999-01-02T03:04:05.000006Z",
         ]
+
+
+def test_a_field_derives_only_from_earlier_fields():
+    with pytest.raises(ValueError, match="is_low derives from a later field"):
+        Representation(
+            Field("is_low", derive=(operator.le, "stock", "reorder_level")),
+            Field("stock"),
+            Field("reorder_level"),
+        )
