@@ -147,24 +147,24 @@ class Representation:
         for index, _, arguments in self._derived:
             if not all(a < index for a in arguments):
                 raise ValueError(f"{names[index]} derives from a later field")
-        fields = [field for field in fields if field.derive is None]
+        read = [field for field in fields if field.derive is None]
         #: A row's columns: every field but the derived ones.
-        self.columns = tuple(_column(field) for field in fields)
+        self.columns = tuple(_column(field) for field in read)
         # A row read in ``columns`` holds money, text and UTC timestamps as
         # the API writes them; only an instance's row (``row_of``) needs them
         # written, and a timestamp another time zone than UTC.
         self._converted = [
-            (f.name, f.kind) for f in fields if f.kind in ("timestamp", "json")
+            (f.name, f.kind) for f in read if f.kind in ("timestamp", "json")
         ]
         self._of_instance = [
             (index, _INSTANCE_WRITERS[f.kind])
-            for index, f in enumerate(fields)
+            for index, f in enumerate(read)
             if f.kind in _INSTANCE_WRITERS
         ]
         self._attributes = attrgetter(
             *(
                 field.attribute or (field.source or field.name).replace("__", ".")
-                for field in fields
+                for field in read
             )
         )
 
