@@ -295,7 +295,10 @@ def test_container_health_check_passes_and_fails(server, app_dir, task_environme
 
 
 def test_access_log_lines_are_json(server):
-    server.get("/health/db", {"X-Request-ID": "deploy-test-1"})
+    server.get(
+        "/health/db",
+        {"X-Request-ID": "deploy-test-1", "X-Forwarded-For": "203.0.113.9"},
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         entries = []
@@ -316,6 +319,10 @@ def test_access_log_lines_are_json(server):
     assert entry["method"] == "GET"
     assert entry["status"] == 200
     assert entry["duration_ms"] >= 0
+    assert entry["forwarded_for"] == "203.0.113.9"
+    assert entry["remote_addr"] == "127.0.0.1"
+    assert entry["bytes"] > 0
+    assert entry["query"] == ""
 
 
 def test_access_log_lines_hold_no_e_mail_or_phone_searched_for(server):
