@@ -90,8 +90,20 @@ class _Outage:
 outage = _Outage()
 
 
+# Count this request, start the window's expiry if it is the window's first,
+# read the previous window's count: one command, run atomically by Redis. (A
+# pipeline of INCR, EXPIRE NX and GET is as many round trips, one, but three
+# commands for redis-py to pack and parse.)
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('GET', KEYS[2])}
+"""
+
+
 def _client_of(shared):
-    """The redis-py client of Django's Redis cache ``shared``, made once.
+    """The redis-py client of Django's Redis cache ``shared`` and the counting
+    script registered with it, made once.
 
     Django's ``RedisCache`` makes a new client object for every command, and
     building one (its response callbacks) cost more than the round trip. The
@@ -99,8 +111,8 @@ def _client_of(shared):
     """
     client = getattr(shared, "_throttle_client", None)
     if client is None:
-        client = shared._cache.get_client(write=True)
-        shared._throttle_client = client
+        redis = shared._cache.get_client(write=True)
+        client = shared._throttle_client = (redis, redis.register_script(_COUNT))
     return client
 
 
@@ -139,14 +151,8 @@ class SharedRateThrottle(throttling.SimpleRateThrottle):
         window, offset = divmod(now, self.duration)
         current = shared.make_and_validate_key(f"{self.key}:{int(window)}")
         previous = shared.make_and_validate_key(f"{self.key}:{int(window) - 1}")
-        # One round trip: count this request, start the window's expiry if it
-        # is the window's first, read the previous window's count.
-        redis = _client_of(shared)
-        pipe = redis.pipeline(transaction=False)
-        pipe.incr(current)
-        pipe.expire(current, 2 * self.duration, nx=True)
-        pipe.get(previous)
-        count, _, before = pipe.execute()
+        redis, count_script = _client_of(shared)
+        count, before = count_script([current, previous], [2 * self.duration])
         before = int(before or 0)
         overlap = 1 - offset / self.duration
         if before * overlap + count <= self.num_requests:
