@@ -9,7 +9,7 @@ from cryptography.fernet import InvalidToken
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -111,7 +111,7 @@ def client_delete(*, client: Client) -> None:
 # anyway, so it waits only for an anonymization (FOR UPDATE), never for
 # other orders or edits. Django's select_for_update cannot ask for it.
 _HOLD_FOR_RECORD = (
-    f"SELECT id, anonymized_at FROM {Client._meta.db_table} WHERE id = %s FOR KEY SHARE"
+    f"SELECT anonymized_at FROM {Client._meta.db_table} WHERE id = %s FOR KEY SHARE"
 )
 
 
@@ -123,13 +123,14 @@ def client_hold_for_record(*, client: Client, field: str = "client") -> None:
     same transaction: an anonymization waits for that record and then sees
     it, or the record waits for the anonymization and is refused here.
     """
-    with row_lock_timeout(f"Client #{client.pk}"):
-        held = list(Client.objects.raw(_HOLD_FOR_RECORD, [client.pk]))
-    if not held:
+    with row_lock_timeout(f"Client #{client.pk}"), connection.cursor() as cursor:
+        cursor.execute(_HOLD_FOR_RECORD, [client.pk])
+        held = cursor.fetchone()
+    if held is None:
         raise AnonymizedClientRefused(
             f"Client #{client.pk} does not exist.", code="does_not_exist", field=field
         )
-    if held[0].anonymized_at is not None:
+    if held[0] is not None:
         raise AnonymizedClientRefused(
             f"Client #{client.pk} was anonymized; it can take no new orders.",
             field=field,

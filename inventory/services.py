@@ -19,6 +19,7 @@ from store_project.db.errors import (
     row_lock_timeout,
     unique_violations_as_invalid_input,
 )
+from store_project.db.reads import instance_from_row
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput, ProtectedObjectError
 
@@ -51,17 +52,24 @@ _LOCATION_UNIQUE = {
 
 
 # Read by every order, adjustment and transfer that names no location, so
-# through the ORM's raw queries: its ORM equivalent,
+# written out: its ORM equivalent,
 # ``Location.objects.get(is_default=True)``, compiled a statement each time
 # for a one-row read.
-_DEFAULT = f"SELECT * FROM {Location._meta.db_table} WHERE is_default"
+_LOCATION_FIELDS = [f.attname for f in Location._meta.concrete_fields]
+_DEFAULT = (
+    f"SELECT {', '.join(f.column for f in Location._meta.concrete_fields)} "
+    f"FROM {Location._meta.db_table} WHERE is_default"
+)
 
 
 def location_default() -> Location:
     """The default location (``MAIN`` after migrate)."""
-    for location in Location.objects.raw(_DEFAULT):
-        return location
-    raise Location.DoesNotExist("There is no default location.")
+    with connection.cursor() as cursor:
+        cursor.execute(_DEFAULT)
+        row = cursor.fetchone()
+    if row is None:
+        raise Location.DoesNotExist("There is no default location.")
+    return instance_from_row(Location, _LOCATION_FIELDS, row)
 
 
 def location_usable(

@@ -20,6 +20,7 @@ from inventory.services import location_usable, stock_apply
 from staff.models import Employee
 from store_project.db.errors import row_lock_timeout, unique_violations_as_invalid_input
 from store_project.db.inserts import insert_rows
+from store_project.db.reads import instance_from_row
 from store_project.db.updates import model_update
 from store_project.exceptions import InvalidInput
 
@@ -277,11 +278,6 @@ def _insert_lines(order: Order, rows: list[OrderLine]) -> None:
 # the lines: three round trips while the order is locked, and twice the CPU.
 
 _ORDER = Order._meta.db_table
-# The locked order is read with a cursor and built by ``Order.from_db``, as
-# ``Order.objects.raw()`` would build it: no field of an order needs a database
-# converter (a test holds this), so the row's values are the fields' values.
-# raw() resolved the columns and their converters anew for every statement:
-# as much CPU again as the read itself.
 _ORDER_NAMES = [f.attname for f in Order._meta.concrete_fields]
 # ``subscribed``: whether a webhook awaits the move's event (SUBSCRIBED), read
 # with the lock rather than in a statement of its own.
@@ -352,7 +348,7 @@ def _lock_order(
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is not None:
-            order = Order.from_db(connection.alias, _ORDER_NAMES, row[:-1])
+            order = instance_from_row(Order, _ORDER_NAMES, row)
             order.event_subscribed = row[-1]
             return order
     raise Order.DoesNotExist(f"No order with id {order_id}.")
