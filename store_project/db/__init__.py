@@ -7,6 +7,8 @@
   and ``rows_update`` for bulk writes;
 - ``inserts``: ``insert_rows``, new instances written in one hand-written
   INSERT, their values prepared as ``save()`` prepares them;
+- ``reads``: ``instance_from_row``, instances built from a hand-written
+  read's row as ``raw()`` builds them;
 - ``altering``: what a transaction that wrote to a table does before it
   alters it;
 - ``embedded``: the embedded PostgreSQL server for local runs and tests.
