@@ -61,7 +61,11 @@ class ContentNegotiation(DefaultContentNegotiation):
         if format_suffix:
             # A path's ``.json`` suffix: an unknown one names no resource (404).
             return super().select_renderer(request, renderers, format_suffix)
-        requested = request.query_params.get(FORMAT_PARAM)
+        requested = None
+        # Without a query string (a write, mostly) there is no ?format= to
+        # look for in a QueryDict made of nothing.
+        if request.META.get("QUERY_STRING"):
+            requested = request.query_params.get(FORMAT_PARAM)
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if view is not None and not _handles(view, request.method):
             # The view answers 405 Method Not Allowed, whatever the format.
